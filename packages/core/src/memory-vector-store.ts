@@ -1,0 +1,416 @@
+// The embedded default VectorStore: exact search over each namespace's vectors, kept contiguous
+// in one Float32Array so a scan streams memory. No dependencies, runs anywhere.
+import { InvalidInputError } from './errors.js';
+import { compileFilter } from './filter.js';
+import type { Metadata } from './metadata.js';
+import type {
+  DistanceMetric,
+  ListPage,
+  VectorMatch,
+  VectorRecord,
+  VectorStore,
+  VectorStoreCapabilities,
+} from './vector-store.js';
+
+export interface MemoryVectorStoreOptions {
+  dimensions: number;
+  /** Default `cosine`. */
+  metric?: DistanceMetric;
+}
+
+interface Partition {
+  data: Float32Array;
+  /** Cosine: 1/|v| per slot, so stored values stay exactly as written. */
+  inverseNorms: Float32Array;
+  ids: (string | undefined)[];
+  metadata: (Metadata | undefined)[];
+  slots: Map<string, number>;
+  length: number;
+  dead: number;
+}
+
+const INITIAL_CAPACITY = 64;
+
+function dot(query: Float32Array, data: Float32Array, offset: number, dims: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  let i = 0;
+  const unrolled = dims - (dims % 8);
+  for (; i < unrolled; i += 8) {
+    const o = offset + i;
+    s0 += query[i]! * data[o]!;
+    s1 += query[i + 1]! * data[o + 1]!;
+    s2 += query[i + 2]! * data[o + 2]!;
+    s3 += query[i + 3]! * data[o + 3]!;
+    s4 += query[i + 4]! * data[o + 4]!;
+    s5 += query[i + 5]! * data[o + 5]!;
+    s6 += query[i + 6]! * data[o + 6]!;
+    s7 += query[i + 7]! * data[o + 7]!;
+  }
+  for (; i < dims; i++) s0 += query[i]! * data[offset + i]!;
+  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+}
+
+function squaredDistance(
+  query: Float32Array,
+  data: Float32Array,
+  offset: number,
+  dims: number,
+): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  const unrolled = dims - (dims % 4);
+  for (; i < unrolled; i += 4) {
+    const o = offset + i;
+    const d0 = query[i]! - data[o]!;
+    const d1 = query[i + 1]! - data[o + 1]!;
+    const d2 = query[i + 2]! - data[o + 2]!;
+    const d3 = query[i + 3]! - data[o + 3]!;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; i < dims; i++) {
+    const d = query[i]! - data[offset + i]!;
+    s0 += d * d;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+/** Keeps the k best (highest key) slots seen; the worst kept one sits at the root. */
+class TopK {
+  readonly keys: Float64Array;
+  readonly slots: Int32Array;
+  size = 0;
+  constructor(readonly k: number) {
+    this.keys = new Float64Array(k);
+    this.slots = new Int32Array(k);
+  }
+  // a is worse than b: lower key, or equal key and later slot (earlier writes win ties).
+  private worse(a: number, b: number): boolean {
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    return ka < kb || (ka === kb && this.slots[a]! > this.slots[b]!);
+  }
+  /** Threshold a candidate must beat once full. */
+  get floor(): number {
+    return this.size < this.k ? Number.NEGATIVE_INFINITY : this.keys[0]!;
+  }
+  push(key: number, slot: number): void {
+    if (this.size < this.k) {
+      let i = this.size++;
+      this.keys[i] = key;
+      this.slots[i] = slot;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(i, parent)) break;
+        this.swap(i, parent);
+        i = parent;
+      }
+      return;
+    }
+    // Full: replace the root when the candidate is better (ties go to the earlier slot).
+    if (key < this.keys[0]! || (key === this.keys[0]! && slot > this.slots[0]!)) return;
+    this.keys[0] = key;
+    this.slots[0] = slot;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let worst = i;
+      if (left < this.size && this.worse(left, worst)) worst = left;
+      if (right < this.size && this.worse(right, worst)) worst = right;
+      if (worst === i) break;
+      this.swap(i, worst);
+      i = worst;
+    }
+  }
+  private swap(a: number, b: number): void {
+    const key = this.keys[a]!;
+    this.keys[a] = this.keys[b]!;
+    this.keys[b] = key;
+    const slot = this.slots[a]!;
+    this.slots[a] = this.slots[b]!;
+    this.slots[b] = slot;
+  }
+  /** Slots best first. */
+  sorted(): { key: number; slot: number }[] {
+    const out: { key: number; slot: number }[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ key: this.keys[i]!, slot: this.slots[i]! });
+    return out.sort((a, b) => b.key - a.key || a.slot - b.slot);
+  }
+}
+
+export const MEMORY_VECTOR_STORE_LIMITS = Object.freeze({
+  maxUpsertBatch: 10_000,
+  maxIdsPerRequest: 10_000,
+  maxTopK: 10_000,
+  maxIdLength: 512,
+  maxMetadataBytes: 40 * 1024,
+  maxNamespaceLength: 512,
+  maxDimensions: 20_000,
+});
+
+/** Creates the embedded, exact-search vector store. */
+export function createMemoryVectorStore(options: MemoryVectorStoreOptions): VectorStore {
+  const { dimensions } = options;
+  const metric = options.metric ?? 'cosine';
+  if (
+    !Number.isInteger(dimensions) ||
+    dimensions < 1 ||
+    dimensions > MEMORY_VECTOR_STORE_LIMITS.maxDimensions
+  ) {
+    throw new InvalidInputError(
+      `dimensions must be an integer from 1 to ${MEMORY_VECTOR_STORE_LIMITS.maxDimensions}, got ${dimensions}.`,
+    );
+  }
+  if (metric !== 'cosine' && metric !== 'dotproduct' && metric !== 'euclidean') {
+    throw new InvalidInputError(
+      `metric must be cosine, dotproduct or euclidean, got ${String(metric)}.`,
+    );
+  }
+  const partitions = new Map<string, Partition>();
+
+  const capabilities: VectorStoreCapabilities = Object.freeze({
+    dimensions,
+    metric,
+    maxUpsertBatch: MEMORY_VECTOR_STORE_LIMITS.maxUpsertBatch,
+    maxIdsPerRequest: MEMORY_VECTOR_STORE_LIMITS.maxIdsPerRequest,
+    maxTopK: MEMORY_VECTOR_STORE_LIMITS.maxTopK,
+    maxIdLength: MEMORY_VECTOR_STORE_LIMITS.maxIdLength,
+    maxMetadataBytes: MEMORY_VECTOR_STORE_LIMITS.maxMetadataBytes,
+    maxNamespaceLength: MEMORY_VECTOR_STORE_LIMITS.maxNamespaceLength,
+  });
+
+  function checkNamespace(namespace: string): void {
+    if (typeof namespace !== 'string' || namespace.length > capabilities.maxNamespaceLength) {
+      throw new InvalidInputError(
+        `Namespace must be a string of at most ${capabilities.maxNamespaceLength} characters.`,
+      );
+    }
+  }
+
+  function checkVector(values: Float32Array, where: string): void {
+    if (!(values instanceof Float32Array) || values.length !== dimensions) {
+      throw new InvalidInputError(
+        `${where} has ${values?.length ?? 'no'} dimensions; this store holds ${dimensions}-dimensional vectors.`,
+      );
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!))
+        throw new InvalidInputError(`${where} has a non-finite value at index ${i}.`);
+    }
+  }
+
+  function checkIds(ids: readonly string[]): void {
+    if (ids.length > capabilities.maxIdsPerRequest) {
+      throw new InvalidInputError(
+        `At most ${capabilities.maxIdsPerRequest} ids per request, got ${ids.length}.`,
+      );
+    }
+  }
+
+  function partitionFor(namespace: string): Partition {
+    let partition = partitions.get(namespace);
+    if (!partition) {
+      partition = {
+        data: new Float32Array(INITIAL_CAPACITY * dimensions),
+        inverseNorms: new Float32Array(INITIAL_CAPACITY),
+        ids: [],
+        metadata: [],
+        slots: new Map(),
+        length: 0,
+        dead: 0,
+      };
+      partitions.set(namespace, partition);
+    }
+    return partition;
+  }
+
+  function reserve(partition: Partition, needed: number): void {
+    const capacity = partition.inverseNorms.length;
+    if (needed <= capacity) return;
+    let next = capacity;
+    while (next < needed) next *= 2;
+    const data = new Float32Array(next * dimensions);
+    data.set(partition.data.subarray(0, partition.length * dimensions));
+    const inverseNorms = new Float32Array(next);
+    inverseNorms.set(partition.inverseNorms.subarray(0, partition.length));
+    partition.data = data;
+    partition.inverseNorms = inverseNorms;
+  }
+
+  // Rewrites the live slots contiguously once tombstones outnumber them.
+  function compact(partition: Partition): void {
+    let write = 0;
+    for (let read = 0; read < partition.length; read++) {
+      const id = partition.ids[read];
+      if (id === undefined) continue;
+      if (write !== read) {
+        partition.data.copyWithin(write * dimensions, read * dimensions, (read + 1) * dimensions);
+        partition.inverseNorms[write] = partition.inverseNorms[read]!;
+        partition.ids[write] = id;
+        partition.metadata[write] = partition.metadata[read];
+        partition.slots.set(id, write);
+      }
+      write++;
+    }
+    partition.ids.length = write;
+    partition.metadata.length = write;
+    partition.length = write;
+    partition.dead = 0;
+  }
+
+  function recordAt(partition: Partition, slot: number): VectorRecord {
+    return {
+      id: partition.ids[slot]!,
+      values: partition.data.slice(slot * dimensions, (slot + 1) * dimensions),
+      metadata: partition.metadata[slot]!,
+    };
+  }
+
+  const store: VectorStore = {
+    specificationVersion: 'v1',
+    provider: 'memory',
+    capabilities,
+
+    async upsert({ namespace, records }) {
+      checkNamespace(namespace);
+      if (records.length > capabilities.maxUpsertBatch) {
+        throw new InvalidInputError(
+          `At most ${capabilities.maxUpsertBatch} records per upsert, got ${records.length}.`,
+        );
+      }
+      // Validate everything before writing anything.
+      records.forEach((record, i) => {
+        if (
+          typeof record.id !== 'string' ||
+          record.id.length === 0 ||
+          record.id.length > capabilities.maxIdLength
+        ) {
+          throw new InvalidInputError(
+            `records[${i}].id must be 1 to ${capabilities.maxIdLength} characters.`,
+          );
+        }
+        checkVector(record.values, `records[${i}] (id "${record.id}")`);
+        if (metric === 'cosine' && dot(record.values, record.values, 0, dimensions) === 0) {
+          throw new InvalidInputError(
+            `records[${i}] (id "${record.id}") is a zero vector, which has no cosine similarity.`,
+          );
+        }
+      });
+      const partition = partitionFor(namespace);
+      reserve(partition, partition.length + records.length);
+      for (const record of records) {
+        let slot = partition.slots.get(record.id);
+        if (slot === undefined) {
+          slot = partition.length++;
+          partition.slots.set(record.id, slot);
+          partition.ids[slot] = record.id;
+        }
+        partition.data.set(record.values, slot * dimensions);
+        partition.inverseNorms[slot] =
+          metric === 'cosine' ? 1 / Math.sqrt(dot(record.values, record.values, 0, dimensions)) : 1;
+        partition.metadata[slot] = Object.freeze({ ...record.metadata });
+      }
+    },
+
+    async query({ namespace, vector, topK, filter, includeValues }) {
+      checkNamespace(namespace);
+      checkVector(vector, 'The query vector');
+      if (!Number.isInteger(topK) || topK < 1 || topK > capabilities.maxTopK) {
+        throw new InvalidInputError(
+          `topK must be an integer from 1 to ${capabilities.maxTopK}, got ${topK}.`,
+        );
+      }
+      const partition = partitions.get(namespace);
+      if (!partition) return [];
+      const predicate = filter ? compileFilter(filter) : null;
+      const best = new TopK(topK);
+      const { data, ids, metadata, inverseNorms } = partition;
+      for (let slot = 0; slot < partition.length; slot++) {
+        if (ids[slot] === undefined) continue;
+        if (predicate !== null && !predicate(metadata[slot]!)) continue;
+        const offset = slot * dimensions;
+        const key =
+          metric === 'euclidean'
+            ? -squaredDistance(vector, data, offset, dimensions)
+            : metric === 'cosine'
+              ? dot(vector, data, offset, dimensions) * inverseNorms[slot]!
+              : dot(vector, data, offset, dimensions);
+        if (key >= best.floor) best.push(key, slot);
+      }
+      const queryScale =
+        metric === 'cosine' ? 1 / Math.sqrt(dot(vector, vector, 0, dimensions)) : 1;
+      return best.sorted().map(({ key, slot }): VectorMatch => {
+        const score = metric === 'euclidean' ? -key : key * queryScale;
+        const match = { id: ids[slot]!, score, metadata: metadata[slot]! };
+        return includeValues
+          ? { ...match, values: data.slice(slot * dimensions, (slot + 1) * dimensions) }
+          : match;
+      });
+    },
+
+    async fetch({ namespace, ids }) {
+      checkNamespace(namespace);
+      checkIds(ids);
+      const partition = partitions.get(namespace);
+      if (!partition) return [];
+      const out: VectorRecord[] = [];
+      for (const id of new Set(ids)) {
+        const slot = partition.slots.get(id);
+        if (slot !== undefined) out.push(recordAt(partition, slot));
+      }
+      return out;
+    },
+
+    async delete({ namespace, ids }) {
+      checkNamespace(namespace);
+      checkIds(ids);
+      const partition = partitions.get(namespace);
+      if (!partition) return;
+      for (const id of ids) {
+        const slot = partition.slots.get(id);
+        if (slot === undefined) continue;
+        partition.slots.delete(id);
+        partition.ids[slot] = undefined;
+        partition.metadata[slot] = undefined;
+        partition.dead++;
+      }
+      if (partition.slots.size === 0) partitions.delete(namespace);
+      else if (partition.dead > 64 && partition.dead * 2 > partition.length) compact(partition);
+    },
+
+    async list({ namespace, prefix = '', limit, cursor }): Promise<ListPage> {
+      checkNamespace(namespace);
+      if (!Number.isInteger(limit) || limit < 1 || limit > capabilities.maxIdsPerRequest) {
+        throw new InvalidInputError(
+          `limit must be an integer from 1 to ${capabilities.maxIdsPerRequest}, got ${limit}.`,
+        );
+      }
+      const partition = partitions.get(namespace);
+      if (!partition) return { ids: [] };
+      const matching = [...partition.slots.keys()]
+        .filter((id) => id.startsWith(prefix) && (cursor === undefined || id > cursor))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const ids = matching.slice(0, limit);
+      return matching.length > limit ? { ids, cursor: ids[ids.length - 1]! } : { ids };
+    },
+
+    async deleteNamespace({ namespace }) {
+      checkNamespace(namespace);
+      partitions.delete(namespace);
+    },
+  };
+  return Object.freeze(store);
+}

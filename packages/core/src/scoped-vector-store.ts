@@ -1,0 +1,669 @@
+// ScopedVectorStore: the only vector API app code holds. Every call runs inside a Scope; reads
+// are filtered by the policy and re-checked after the backend answers; writes are stamped and
+// can never touch another tenant's records.
+import type { AuditAction, AuditSink } from './audit.js';
+import {
+  BackendUnavailableError,
+  ForbiddenError,
+  InvalidInputError,
+  ScopeBreachError,
+  ScopedRagError,
+  ScopeViolationError,
+} from './errors.js';
+import {
+  andFilters,
+  compileFilter,
+  type Filter,
+  type FilterExpression,
+  filterFields,
+  filterToJSON,
+  MATCH_ALL,
+  parseFilter,
+} from './filter.js';
+import type { Identity } from './identity.js';
+import { type Metadata, type MetadataValue, metadataByteSize, parseMetadata } from './metadata.js';
+import { type ScopePolicy, SHARED_ID_SEPARATOR, type Visibility } from './policy.js';
+import { assertScope, type Scope } from './scope.js';
+import type { VectorRecord, VectorStore } from './vector-store.js';
+
+export interface ScopedVectorStoreLimits {
+  /** Most records one `upsert` call takes. Default 1,000. */
+  maxBatch: number;
+  /** Most ids one `fetch` or `delete` call takes. Default 1,000. */
+  maxIds: number;
+  /** Largest `topK`. Default: the store's (10,000 for the built-ins). */
+  maxTopK: number;
+  /** Longest record id. Default 512 characters (less the tenant prefix in shared isolation). */
+  maxIdLength: number;
+  /** Largest page of `list`. Default 1,000. */
+  maxListLimit: number;
+}
+
+export interface ScopedVectorStoreOptions {
+  store: VectorStore;
+  policy: ScopePolicy;
+  /** Hears every operation, and every breach the re-check catches. */
+  audit?: AuditSink;
+  limits?: Partial<ScopedVectorStoreLimits>;
+}
+
+export type VectorValues = readonly number[] | Float32Array | Float64Array;
+
+export interface UpsertInput {
+  /** 1–512 printable ASCII characters, unique within the tenant. */
+  readonly id: string;
+  readonly values: VectorValues;
+  /** Strings, finite numbers, booleans, lists of strings. Keys reserved by the policy are refused. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Default: the policy's (org-visible in an organization, private in a personal workspace). */
+  readonly visibility?: Visibility;
+}
+
+export interface ScopedRecord {
+  readonly id: string;
+  readonly values: Float32Array;
+  /** The caller's metadata, without the policy's reserved keys. */
+  readonly metadata: Metadata;
+  readonly owner: string;
+  readonly visibility: Visibility;
+}
+
+export interface ScopedMatch {
+  readonly id: string;
+  readonly score: number;
+  readonly metadata: Metadata;
+  readonly owner: string;
+  readonly visibility: Visibility;
+  readonly values?: Float32Array;
+}
+
+export interface QueryInput {
+  readonly vector: VectorValues;
+  /** 1 to `maxTopK`. */
+  readonly topK: number;
+  /** Pinecone filter language; ANDed with the policy's filter, so it can only narrow. */
+  readonly filter?: Filter;
+  readonly includeValues?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export type DeleteInput =
+  | { readonly ids: readonly string[]; readonly signal?: AbortSignal }
+  | { readonly filter: Filter; readonly signal?: AbortSignal };
+
+export interface DeleteResult {
+  readonly deletedCount: number;
+  /** Records matching a filter delete that the caller may see but not change (kept). */
+  readonly skippedCount: number;
+}
+
+export interface ListInput {
+  readonly prefix?: string;
+  /** 1 to `maxListLimit`, default 100. A page may hold fewer ids than the limit. */
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface OperationOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** The vector operations of one scope. */
+export interface ScopedVectors {
+  readonly scope: Scope;
+  upsert(
+    records: readonly UpsertInput[],
+    options?: OperationOptions,
+  ): Promise<{ upsertedCount: number }>;
+  query(input: QueryInput): Promise<{ matches: ScopedMatch[] }>;
+  fetch(ids: readonly string[], options?: OperationOptions): Promise<{ records: ScopedRecord[] }>;
+  delete(input: DeleteInput): Promise<DeleteResult>;
+  /** Erases every record of the tenant (the policy decides who may), then verifies none is left. */
+  deleteAll(options?: OperationOptions): Promise<{ deletedCount: number }>;
+  list(input?: ListInput): Promise<{ ids: string[]; cursor?: string }>;
+}
+
+export interface ScopedVectorStore {
+  readonly policy: ScopePolicy;
+  /** The handle for a scope made by this store's policy. */
+  forScope(scope: Scope): ScopedVectors;
+  /** Shorthand for `forScope(policy.scopeFor(identity))`. */
+  forIdentity(identity: Identity): ScopedVectors;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toBackendError(error: unknown, operation: string, provider: string): Error {
+  if (ScopedRagError.isInstance(error)) return error;
+  return new BackendUnavailableError(
+    `The ${provider} vector store failed during ${operation}: ${(error as Error)?.message ?? String(error)}`,
+    { cause: error, details: { operation, provider } },
+  );
+}
+
+export function createScopedVectorStore(options: ScopedVectorStoreOptions): ScopedVectorStore {
+  const { store, policy, audit } = options;
+  const caps = store.capabilities;
+  const shared = policy.isolation.mode === 'shared';
+  const keys = policy.reservedKeys;
+  const limits: ScopedVectorStoreLimits = {
+    maxBatch: 1_000,
+    maxIds: 1_000,
+    maxTopK: caps.maxTopK,
+    maxIdLength: 512,
+    maxListLimit: 1_000,
+    ...options.limits,
+  };
+  const dims = caps.dimensions;
+
+  async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toBackendError(error, operation, store.provider);
+    }
+  }
+
+  function forScope(scope: Scope): ScopedVectors {
+    assertScope(scope, policy);
+    const namespace = policy.namespaceFor(scope);
+    const idPrefix = shared ? scope.tenantKey + SHARED_ID_SEPARATOR : '';
+    const maxIdLength = Math.min(limits.maxIdLength, caps.maxIdLength - idPrefix.length);
+    const readFilter = policy.readFilter(scope);
+    const toPhysical = (id: string) => idPrefix + id;
+    const toLogical = (id: string) => id.slice(idPrefix.length);
+
+    async function record(
+      action: AuditAction,
+      ids: readonly string[],
+      extra: { filter?: Filter; reason?: string } = {},
+    ) {
+      if (!audit) return;
+      await audit.record({
+        action,
+        at: new Date().toISOString(),
+        tenantKey: scope.tenantKey,
+        userId: scope.userId,
+        policy: scope.policy,
+        namespace,
+        ids,
+        ...extra,
+      });
+    }
+
+    async function breach(reason: string, ids: readonly string[]): Promise<never> {
+      const error = new ScopeBreachError(
+        `The ${store.provider} vector store returned ${ids.length} record(s) outside the scope of tenant ${scope.tenantKey} (${reason}). Nothing was returned. The adapter is not honouring namespaces or filters; report it to the adapter's maintainers.`,
+        { details: { provider: store.provider, tenantKey: scope.tenantKey, ids, reason } },
+      );
+      try {
+        await record('breach', ids, { reason });
+      } catch (auditError) {
+        throw new ScopeBreachError(error.message, { cause: auditError, details: error.details });
+      }
+      throw error;
+    }
+
+    function checkId(id: unknown, where: string): string {
+      if (
+        typeof id !== 'string' ||
+        id.length === 0 ||
+        id.length > maxIdLength ||
+        !PRINTABLE_ASCII.test(id)
+      ) {
+        throw new InvalidInputError(
+          `${where} must be 1 to ${maxIdLength} printable ASCII characters, got ${typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : typeof id}.`,
+          { details: { where } },
+        );
+      }
+      return id;
+    }
+
+    function checkIds(ids: unknown): string[] {
+      if (!Array.isArray(ids))
+        throw new InvalidInputError(`ids must be an array of strings, got ${typeof ids}.`);
+      if (ids.length > limits.maxIds) {
+        throw new InvalidInputError(
+          `At most ${limits.maxIds} ids per call, got ${ids.length}; split the call.`,
+        );
+      }
+      return ids.map((id, i) => checkId(id, `ids[${i}]`));
+    }
+
+    function toVector(values: unknown, where: string): Float32Array {
+      const isNumberArray = Array.isArray(values) && values.every((v) => typeof v === 'number');
+      if (
+        !isNumberArray &&
+        !(values instanceof Float32Array) &&
+        !(values instanceof Float64Array)
+      ) {
+        throw new InvalidInputError(`${where} must be an array of numbers or a Float32Array.`);
+      }
+      const vector = Float32Array.from(values as ArrayLike<number>);
+      if (vector.length !== dims) {
+        throw new InvalidInputError(
+          `${where} has ${vector.length} dimensions; the store holds ${dims}-dimensional vectors. Check that the embedding model matches the index.`,
+          { details: { expected: dims, actual: vector.length } },
+        );
+      }
+      let squares = 0;
+      for (let i = 0; i < vector.length; i++) {
+        const value = vector[i]!;
+        if (!Number.isFinite(value)) {
+          throw new InvalidInputError(
+            `${where} has a non-finite value at index ${i} (NaN, Infinity, or beyond float32 range).`,
+          );
+        }
+        squares += value * value;
+      }
+      if (caps.metric === 'cosine' && squares === 0) {
+        throw new InvalidInputError(`${where} is a zero vector, which has no cosine similarity.`);
+      }
+      return vector;
+    }
+
+    function parseUserFilter(input: unknown): FilterExpression {
+      const expression = parseFilter(input);
+      for (const field of filterFields(expression)) {
+        if (policy.isReservedKey(field)) {
+          throw new ScopeViolationError(
+            `The filter names the reserved key "${field}". Tenant, owner and visibility are applied by the policy and cannot be filtered on by callers; remove it.`,
+            { details: { field } },
+          );
+        }
+      }
+      return expression;
+    }
+
+    function userView(metadata: Metadata): {
+      metadata: Metadata;
+      owner: string;
+      visibility: Visibility;
+    } {
+      const own: Record<string, MetadataValue> = {};
+      for (const key of Object.keys(metadata)) {
+        if (!policy.isReservedKey(key)) own[key] = metadata[key]!;
+      }
+      return {
+        metadata: Object.freeze(own),
+        owner: String(metadata[keys.owner]),
+        visibility: metadata[keys.visibility] === 'org' ? 'org' : 'private',
+      };
+    }
+
+    // Fetches physical ids in store-sized chunks; checks the backend returned only ids we asked for.
+    async function fetchPhysical(
+      physicalIds: readonly string[],
+      signal?: AbortSignal,
+    ): Promise<VectorRecord[]> {
+      const out: VectorRecord[] = [];
+      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
+        const records = await call('fetch', () =>
+          store.fetch({ namespace, ids: chunk, ...(signal ? { signal } : {}) }),
+        );
+        const asked = new Set(chunk);
+        const stray = records.filter((r) => !asked.has(r.id) || !r.id.startsWith(idPrefix));
+        if (stray.length > 0)
+          await breach(
+            'fetch returned ids that were not requested',
+            stray.map((r) => r.id),
+          );
+        const foreign = records.filter((r) => r.metadata[keys.tenant] !== scope.tenantKey);
+        if (foreign.length > 0)
+          await breach(
+            "fetch returned another tenant's records",
+            foreign.map((r) => r.id),
+          );
+        out.push(...records);
+      }
+      return out;
+    }
+
+    async function deletePhysical(
+      physicalIds: readonly string[],
+      signal?: AbortSignal,
+    ): Promise<void> {
+      const done: string[] = [];
+      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
+        try {
+          await store.delete({ namespace, ids: chunk, ...(signal ? { signal } : {}) });
+        } catch (error) {
+          throw new BackendUnavailableError(
+            `Deleting failed after ${done.length} of ${physicalIds.length} records; retry the delete (it is idempotent).`,
+            {
+              cause: error,
+              details: {
+                deletedIds: done.map(toLogical),
+                remainingIds: physicalIds.slice(done.length).map(toLogical),
+              },
+            },
+          );
+        }
+        done.push(...chunk);
+      }
+    }
+
+    // Every physical id of this tenant, page by page (namespace mode: the whole namespace).
+    async function allPhysicalIds(signal?: AbortSignal): Promise<string[]> {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('list', () =>
+          store.list({
+            namespace,
+            limit: Math.min(1_000, caps.maxIdsPerRequest),
+            ...(idPrefix ? { prefix: idPrefix } : {}),
+            ...(cursor !== undefined ? { cursor } : {}),
+            ...(signal ? { signal } : {}),
+          }),
+        );
+        const stray = page.ids.filter((id) => !id.startsWith(idPrefix));
+        if (stray.length > 0) await breach('list returned ids outside the tenant prefix', stray);
+        ids.push(...page.ids);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return ids;
+    }
+
+    const handle: ScopedVectors = {
+      scope,
+
+      async upsert(records, opts = {}) {
+        if (!Array.isArray(records))
+          throw new InvalidInputError('upsert takes an array of records.');
+        if (records.length > limits.maxBatch) {
+          throw new InvalidInputError(
+            `upsert takes at most ${limits.maxBatch} records per call, got ${records.length}; split the batch.`,
+            { details: { limit: limits.maxBatch, actual: records.length } },
+          );
+        }
+        if (records.length === 0) return { upsertedCount: 0 };
+        const seen = new Set<string>();
+        const prepared: VectorRecord[] = records.map((input, i) => {
+          const where = `records[${i}]`;
+          if (typeof input !== 'object' || input === null)
+            throw new InvalidInputError(`${where} must be an object.`);
+          const id = checkId(input.id, `${where}.id`);
+          if (seen.has(id))
+            throw new InvalidInputError(`${where}.id "${id}" appears twice in one upsert.`);
+          seen.add(id);
+          const values = toVector(input.values, `${where} (id "${id}") values`);
+          const metadata = parseMetadata(
+            input.metadata,
+            `${where} (id "${id}")`,
+            caps.maxMetadataBytes,
+          );
+          for (const key of Object.keys(metadata)) {
+            if (policy.isReservedKey(key)) {
+              throw new ScopeViolationError(
+                `${where} (id "${id}") sets the reserved metadata key "${key}". The policy stamps tenant, owner and visibility itself; remove the key (use \`visibility\` to share).`,
+                { details: { key, id } },
+              );
+            }
+          }
+          const visibility = input.visibility ?? policy.defaultVisibility(scope);
+          policy.assertCanWrite(scope, visibility);
+          const stamped = { ...metadata, ...policy.stamp(scope, visibility) };
+          const size = metadataByteSize(stamped);
+          if (size > caps.maxMetadataBytes) {
+            throw new InvalidInputError(
+              `${where} (id "${id}") metadata is ${size} bytes with the policy's keys; the limit is ${caps.maxMetadataBytes}.`,
+            );
+          }
+          return { id: toPhysical(id), values, metadata: Object.freeze(stamped) };
+        });
+
+        // Overwrites must stay inside what this scope may change (another member's private record
+        // is invisible: writing its id would destroy it).
+        if (!policy.isSingleOwner(scope)) {
+          const existing = await fetchPhysical(
+            prepared.map((r) => r.id),
+            opts.signal,
+          );
+          const blocked = existing.filter((r) => !policy.canModify(scope, r.metadata));
+          if (blocked.length > 0) {
+            throw new ScopeViolationError(
+              `${blocked.length} id(s) already belong to records this user may not change (${blocked
+                .slice(0, 5)
+                .map((r) => JSON.stringify(toLogical(r.id)))
+                .join(', ')}). Nothing was written; choose other ids.`,
+              { details: { ids: blocked.map((r) => toLogical(r.id)) } },
+            );
+          }
+        }
+
+        const written: string[] = [];
+        for (const batch of chunks(prepared, caps.maxUpsertBatch)) {
+          try {
+            await store.upsert({
+              namespace,
+              records: batch,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+          } catch (error) {
+            if (written.length === 0) throw toBackendError(error, 'upsert', store.provider);
+            throw new BackendUnavailableError(
+              `upsert failed after ${written.length} of ${prepared.length} records were written; retry the failed ones (upsert is idempotent).`,
+              {
+                cause: error,
+                details: {
+                  writtenIds: written.map(toLogical),
+                  failedIds: prepared.slice(written.length).map((r) => toLogical(r.id)),
+                },
+              },
+            );
+          }
+          written.push(...batch.map((r) => r.id));
+        }
+        await record('upsert', written.map(toLogical));
+        return { upsertedCount: written.length };
+      },
+
+      async query(input) {
+        if (typeof input !== 'object' || input === null)
+          throw new InvalidInputError('query takes an object.');
+        const vector = toVector(input.vector, 'The query vector');
+        const { topK } = input;
+        if (!Number.isInteger(topK) || topK < 1 || topK > limits.maxTopK) {
+          throw new InvalidInputError(
+            `topK must be an integer from 1 to ${limits.maxTopK}, got ${String(topK)}.`,
+          );
+        }
+        const userFilter = parseUserFilter(input.filter);
+        const matches = await call('query', () =>
+          store.query({
+            namespace,
+            vector,
+            topK,
+            filter: andFilters(readFilter, userFilter),
+            includeValues: input.includeValues === true,
+            ...(input.signal ? { signal: input.signal } : {}),
+          }),
+        );
+        // Re-check every match: a backend that ignored the namespace or the filter is caught here.
+        const matchesUserFilter = userFilter === MATCH_ALL ? () => true : compileFilter(userFilter);
+        const outside = matches.filter(
+          (m) =>
+            !m.id.startsWith(idPrefix) ||
+            !policy.canRead(scope, m.metadata) ||
+            !matchesUserFilter(m.metadata),
+        );
+        if (outside.length > 0)
+          await breach(
+            'query matches failed the scope re-check',
+            outside.map((m) => m.id),
+          );
+        if (matches.length > topK || new Set(matches.map((m) => m.id)).size !== matches.length) {
+          await breach(
+            'query returned more than topK or duplicate matches',
+            matches.map((m) => m.id),
+          );
+        }
+        const result = matches.map(
+          (m): ScopedMatch => ({
+            id: toLogical(m.id),
+            score: m.score,
+            ...userView(m.metadata),
+            ...(m.values ? { values: m.values } : {}),
+          }),
+        );
+        await record(
+          'query',
+          result.map((m) => m.id),
+          input.filter ? { filter: filterToJSON(userFilter) } : {},
+        );
+        return { matches: result };
+      },
+
+      async fetch(ids, opts = {}) {
+        const wanted = checkIds(ids);
+        const records = await fetchPhysical([...new Set(wanted)].map(toPhysical), opts.signal);
+        // Another member's private record is not found, exactly as if it did not exist.
+        const visible = records
+          .filter((r) => policy.canRead(scope, r.metadata))
+          .map(
+            (r): ScopedRecord => ({
+              id: toLogical(r.id),
+              values: r.values,
+              ...userView(r.metadata),
+            }),
+          );
+        await record(
+          'fetch',
+          visible.map((r) => r.id),
+        );
+        return { records: visible };
+      },
+
+      async delete(input) {
+        if (typeof input !== 'object' || input === null)
+          throw new InvalidInputError('delete takes { ids } or { filter }.');
+        const hasIds = 'ids' in input && input.ids !== undefined;
+        const hasFilter = 'filter' in input && input.filter !== undefined;
+        if (hasIds === hasFilter) {
+          throw new InvalidInputError(
+            'delete takes exactly one of { ids } or { filter }; use deleteAll() to erase the tenant.',
+          );
+        }
+        let targets: VectorRecord[];
+        let skippedCount = 0;
+        if (hasIds) {
+          const wanted = checkIds((input as { ids: unknown }).ids);
+          const existing = await fetchPhysical([...new Set(wanted)].map(toPhysical), input.signal);
+          const visible = existing.filter((r) => policy.canRead(scope, r.metadata));
+          const forbidden = visible.filter((r) => !policy.canModify(scope, r.metadata));
+          if (forbidden.length > 0) {
+            throw new ForbiddenError(
+              `This user may not delete ${forbidden.length} of the records (${forbidden
+                .slice(0, 5)
+                .map((r) => JSON.stringify(toLogical(r.id)))
+                .join(', ')}): they belong to other members. Nothing was deleted.`,
+              { details: { ids: forbidden.map((r) => toLogical(r.id)) } },
+            );
+          }
+          targets = visible;
+        } else {
+          const userFilter = parseUserFilter((input as { filter: unknown }).filter);
+          const test = compileFilter(userFilter);
+          // Enumerate and check in core rather than trusting a backend's delete-by-filter.
+          const all = await fetchPhysical(await allPhysicalIds(input.signal), input.signal);
+          const matching = all.filter((r) => policy.canRead(scope, r.metadata) && test(r.metadata));
+          targets = matching.filter((r) => policy.canModify(scope, r.metadata));
+          skippedCount = matching.length - targets.length;
+        }
+        await deletePhysical(
+          targets.map((r) => r.id),
+          input.signal,
+        );
+        const deleted = targets.map((r) => toLogical(r.id));
+        await record(
+          'delete',
+          deleted,
+          hasFilter
+            ? { filter: filterToJSON(parseFilter((input as { filter: unknown }).filter)) }
+            : {},
+        );
+        return { deletedCount: deleted.length, skippedCount };
+      },
+
+      async deleteAll(opts = {}) {
+        policy.assertCanErase(scope);
+        const ids = await allPhysicalIds(opts.signal);
+        if (shared) await deletePhysical(ids, opts.signal);
+        else
+          await call('deleteNamespace', () =>
+            store.deleteNamespace({ namespace, ...(opts.signal ? { signal: opts.signal } : {}) }),
+          );
+        const left = await allPhysicalIds(opts.signal);
+        if (left.length > 0) {
+          throw new BackendUnavailableError(
+            `Erasure of tenant ${scope.tenantKey} is incomplete: ${left.length} record(s) remain after deleting. Retry deleteAll (it is idempotent).`,
+            { details: { remaining: left.length } },
+          );
+        }
+        await record('deleteAll', ids.map(toLogical));
+        return { deletedCount: ids.length };
+      },
+
+      async list(input = {}) {
+        const limit = input.limit ?? 100;
+        if (!Number.isInteger(limit) || limit < 1 || limit > limits.maxListLimit) {
+          throw new InvalidInputError(
+            `limit must be an integer from 1 to ${limits.maxListLimit}, got ${String(limit)}.`,
+          );
+        }
+        const prefix = input.prefix ?? '';
+        if (
+          typeof prefix !== 'string' ||
+          (prefix !== '' && !PRINTABLE_ASCII.test(prefix)) ||
+          prefix.length > maxIdLength
+        ) {
+          throw new InvalidInputError('prefix must be printable ASCII no longer than an id.');
+        }
+        if (
+          input.cursor !== undefined &&
+          (typeof input.cursor !== 'string' || input.cursor.length === 0)
+        ) {
+          throw new InvalidInputError(
+            'cursor must be the non-empty string a previous page returned.',
+          );
+        }
+        const page = await call('list', () =>
+          store.list({
+            namespace,
+            limit,
+            ...(idPrefix + prefix ? { prefix: idPrefix + prefix } : {}),
+            ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
+            ...(input.signal ? { signal: input.signal } : {}),
+          }),
+        );
+        const stray = page.ids.filter((id) => !id.startsWith(idPrefix + prefix));
+        if (stray.length > 0) await breach('list returned ids outside the requested prefix', stray);
+        // Fetching the page re-checks the tenant of every id, and keeps other members' private
+        // records invisible, ids included.
+        const readable = new Set(
+          (await fetchPhysical(page.ids, input.signal))
+            .filter((r) => policy.canRead(scope, r.metadata))
+            .map((r) => r.id),
+        );
+        const logical = page.ids.filter((id) => readable.has(id)).map(toLogical);
+        await record('list', logical);
+        return page.cursor === undefined ? { ids: logical } : { ids: logical, cursor: page.cursor };
+      },
+    };
+    return Object.freeze(handle);
+  }
+
+  return Object.freeze({
+    policy,
+    forScope,
+    forIdentity: (identity: Identity) => forScope(policy.scopeFor(identity)),
+  });
+}
