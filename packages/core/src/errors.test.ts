@@ -15,7 +15,10 @@ import {
 describe('ScopedRagError', () => {
   it('carries a stable code, a message, details and the cause', () => {
     const cause = new Error('socket hang up');
-    const error = new BackendUnavailableError('Pinecone is down', { cause, details: { attempt: 3 } });
+    const error = new BackendUnavailableError('Pinecone is down', {
+      cause,
+      details: { attempt: 3 },
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(ScopedRagError);
     expect(error.code).toBe('BACKEND_UNAVAILABLE');

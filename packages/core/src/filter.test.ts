@@ -22,7 +22,7 @@ function expectInvalid(input: unknown, message: RegExp): void {
   } catch (error) {
     caught = error;
   }
-  expect(ScopedRagError.hasCode(caught, 'INVALID_FILTER'), "expected INVALID_FILTER").toBe(true);
+  expect(ScopedRagError.hasCode(caught, 'INVALID_FILTER'), 'expected INVALID_FILTER').toBe(true);
   expect((caught as Error).message).toMatch(message);
 }
 
@@ -89,7 +89,10 @@ describe('parseFilter', () => {
   });
 
   it('names the path of the offending part', () => {
-    expectInvalid({ $or: [{ a: 1 }, { b: { $in: [1, null] } }] }, /filter\.\$or\[1\]\.b\.\$in\[1\]/);
+    expectInvalid(
+      { $or: [{ a: 1 }, { b: { $in: [1, null] } }] },
+      /filter\.\$or\[1\]\.b\.\$in\[1\]/,
+    );
   });
 
   it('refuses nesting deeper than the limit, without overflowing the stack', () => {
@@ -169,20 +172,31 @@ describe('filter evaluation', () => {
 
 // A filter generator shared by the properties below.
 const fieldArb = fc.constantFrom('a', 'b', 'tags', 'n');
-const primitiveArb = fc.oneof(fc.constantFrom('x', 'y', 'z'), fc.integer({ min: -3, max: 3 }), fc.boolean());
+const primitiveArb = fc.oneof(
+  fc.constantFrom('x', 'y', 'z'),
+  fc.integer({ min: -3, max: 3 }),
+  fc.boolean(),
+);
 const leafArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ f: fieldArb, v: primitiveArb }).map(({ f, v }) => ({ [f]: v })),
   fc
     .record({ f: fieldArb, op: fc.constantFrom('$eq', '$ne'), v: primitiveArb })
     .map(({ f, op, v }) => ({ [f]: { [op]: v } })),
   fc
-    .record({ f: fieldArb, op: fc.constantFrom('$gt', '$gte', '$lt', '$lte'), v: fc.integer({ min: -3, max: 3 }) })
+    .record({
+      f: fieldArb,
+      op: fc.constantFrom('$gt', '$gte', '$lt', '$lte'),
+      v: fc.integer({ min: -3, max: 3 }),
+    })
     .map(({ f, op, v }) => ({ [f]: { [op]: v } })),
   fc
     .record({
       f: fieldArb,
       op: fc.constantFrom('$in', '$nin'),
-      v: fc.array(fc.oneof(fc.constantFrom('x', 'y'), fc.integer({ min: -3, max: 3 })), { minLength: 1, maxLength: 3 }),
+      v: fc.array(fc.oneof(fc.constantFrom('x', 'y'), fc.integer({ min: -3, max: 3 })), {
+        minLength: 1,
+        maxLength: 3,
+      }),
     })
     .map(({ f, op, v }) => ({ [f]: { [op]: v } })),
   fc.record({ f: fieldArb, v: fc.boolean() }).map(({ f, v }) => ({ [f]: { $exists: v } })),
@@ -191,9 +205,12 @@ const filterArb = fc.letrec((tie) => ({
   filter: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leafArb,
-    fc.record({ op: fc.constantFrom('$and', '$or'), children: fc.array(tie('filter'), { minLength: 1, maxLength: 3 }) }).map(
-      ({ op, children }) => ({ [op]: children }),
-    ),
+    fc
+      .record({
+        op: fc.constantFrom('$and', '$or'),
+        children: fc.array(tie('filter'), { minLength: 1, maxLength: 3 }),
+      })
+      .map(({ op, children }) => ({ [op]: children })),
   ),
 })).filter as fc.Arbitrary<Record<string, unknown>>;
 const metadataArb: fc.Arbitrary<Metadata> = fc.record(
@@ -214,7 +231,8 @@ function reference(filter: Record<string, unknown>, m: Metadata): boolean {
     const has = Object.hasOwn(m, key);
     const actual = m[key];
     const values = Array.isArray(actual) ? actual : has ? [actual] : [];
-    const ops = typeof cond === 'object' && cond !== null ? (cond as Record<string, unknown>) : { $eq: cond };
+    const ops =
+      typeof cond === 'object' && cond !== null ? (cond as Record<string, unknown>) : { $eq: cond };
     return Object.entries(ops).every(([op, v]) => {
       switch (op) {
         case '$eq':
@@ -230,7 +248,13 @@ function reference(filter: Record<string, unknown>, m: Metadata): boolean {
         default: {
           if (typeof actual !== 'number') return false;
           const bound = v as number;
-          return op === '$gt' ? actual > bound : op === '$gte' ? actual >= bound : op === '$lt' ? actual < bound : actual <= bound;
+          return op === '$gt'
+            ? actual > bound
+            : op === '$gte'
+              ? actual >= bound
+              : op === '$lt'
+                ? actual < bound
+                : actual <= bound;
         }
       }
     });
@@ -261,7 +285,10 @@ describe('filter properties', () => {
   it('AND composition can only narrow: a record passing the composed filter passes each part', () => {
     fc.assert(
       fc.property(filterArb, filterArb, metadataArb, (policyFilter, userFilter, metadata) => {
-        const composed: FilterExpression = andFilters(parseFilter(policyFilter), parseFilter(userFilter));
+        const composed: FilterExpression = andFilters(
+          parseFilter(policyFilter),
+          parseFilter(userFilter),
+        );
         if (compileFilter(composed)(metadata)) {
           expect(compileFilter(parseFilter(policyFilter))(metadata)).toBe(true);
         }
@@ -271,10 +298,12 @@ describe('filter properties', () => {
   });
 
   it('filterFields lists every field the filter names', () => {
-    expect([...filterFields(parseFilter({ a: 1, $or: [{ b: 2 }, { $and: [{ c: { $exists: true } }] }] }))].sort()).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
+    expect(
+      [
+        ...filterFields(
+          parseFilter({ a: 1, $or: [{ b: 2 }, { $and: [{ c: { $exists: true } }] }] }),
+        ),
+      ].sort(),
+    ).toEqual(['a', 'b', 'c']);
   });
 });

@@ -31,7 +31,10 @@ async function rejects(promise: Promise<unknown>, code: string, message?: RegExp
     () => undefined,
     (e: unknown) => e,
   );
-  expect(ScopedRagError.hasCode(error, code as never), `expected ${code}, got ${String(error)}`).toBe(true);
+  expect(
+    ScopedRagError.hasCode(error, code as never),
+    `expected ${code}, got ${String(error)}`,
+  ).toBe(true);
   if (message) expect((error as Error).message).toMatch(message);
 }
 
@@ -41,16 +44,28 @@ describe('MemoryVectorStore', () => {
     async (metric) => {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 7, maxLength: 7 }), { minLength: 1, maxLength: 60 }),
+          fc.array(fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 7, maxLength: 7 }), {
+            minLength: 1,
+            maxLength: 60,
+          }),
           fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 7, maxLength: 7 }),
           fc.integer({ min: 1, max: 20 }),
           async (rows, q, topK) => {
             const store = createMemoryVectorStore({ dimensions: 7, metric });
             const usable = rows.filter((r) => metric !== 'cosine' || r.some((x) => x !== 0));
-            const records = usable.map((r, i) => ({ id: `r${i}`, values: Float32Array.from(r), metadata: {} }));
+            const records = usable.map((r, i) => ({
+              id: `r${i}`,
+              values: Float32Array.from(r),
+              metadata: {},
+            }));
             const query = Float32Array.from(q.some((x) => x !== 0) ? q : [1, ...q.slice(1)]);
             if (records.length > 0) await store.upsert({ namespace: 'ns', records });
-            const got = await store.query({ namespace: 'ns', vector: query, topK, includeValues: false });
+            const got = await store.query({
+              namespace: 'ns',
+              vector: query,
+              topK,
+              includeValues: false,
+            });
             const want = bruteForce(metric, records, query).slice(0, topK);
             expect(got.map((m) => m.score)).toHaveLength(want.length);
             got.forEach((m, i) => {
@@ -65,11 +80,19 @@ describe('MemoryVectorStore', () => {
 
   it('keeps values exactly as written (cosine normalises scores, not storage)', async () => {
     const store = createMemoryVectorStore({ dimensions: 3 });
-    await store.upsert({ namespace: 'n', records: [{ id: 'a', values: vec(3, 0, 4), metadata: { k: 'v' } }] });
+    await store.upsert({
+      namespace: 'n',
+      records: [{ id: 'a', values: vec(3, 0, 4), metadata: { k: 'v' } }],
+    });
     const [record] = await store.fetch({ namespace: 'n', ids: ['a', 'missing'] });
     expect(Array.from(record!.values)).toEqual([3, 0, 4]);
     expect(record!.metadata).toEqual({ k: 'v' });
-    const [match] = await store.query({ namespace: 'n', vector: vec(3, 0, 4), topK: 1, includeValues: true });
+    const [match] = await store.query({
+      namespace: 'n',
+      vector: vec(3, 0, 4),
+      topK: 1,
+      includeValues: true,
+    });
     expect(match!.score).toBeCloseTo(1, 6);
     expect(Array.from(match!.values!)).toEqual([3, 0, 4]);
   });
@@ -77,7 +100,9 @@ describe('MemoryVectorStore', () => {
   it('isolates namespaces and treats an unknown one as empty', async () => {
     const store = createMemoryVectorStore({ dimensions: 2 });
     await store.upsert({ namespace: 'a', records: [{ id: 'x', values: vec(1, 0), metadata: {} }] });
-    expect(await store.query({ namespace: 'b', vector: vec(1, 0), topK: 5, includeValues: false })).toEqual([]);
+    expect(
+      await store.query({ namespace: 'b', vector: vec(1, 0), topK: 5, includeValues: false }),
+    ).toEqual([]);
     expect(await store.fetch({ namespace: 'b', ids: ['x'] })).toEqual([]);
     expect(await store.list({ namespace: 'b', limit: 10 })).toEqual({ ids: [] });
   });
@@ -109,8 +134,14 @@ describe('MemoryVectorStore', () => {
       metadata: { i },
     }));
     await store.upsert({ namespace: 'n', records });
-    await store.upsert({ namespace: 'n', records: [{ id: 'id-000', values: vec(1000, 0, 0, 0), metadata: { i: -1 } }] });
-    await store.delete({ namespace: 'n', ids: records.filter((_, i) => i % 3 !== 0 && i !== 0).map((r) => r.id) });
+    await store.upsert({
+      namespace: 'n',
+      records: [{ id: 'id-000', values: vec(1000, 0, 0, 0), metadata: { i: -1 } }],
+    });
+    await store.delete({
+      namespace: 'n',
+      ids: records.filter((_, i) => i % 3 !== 0 && i !== 0).map((r) => r.id),
+    });
     const survivors = records.filter((_, i) => i % 3 === 0).map((r) => r.id);
     const listed: string[] = [];
     let cursor: string | undefined;
@@ -120,7 +151,12 @@ describe('MemoryVectorStore', () => {
       cursor = page.cursor;
     } while (cursor);
     expect(listed).toEqual(survivors);
-    const top = await store.query({ namespace: 'n', vector: vec(1, 0, 0, 0), topK: 2, includeValues: false });
+    const top = await store.query({
+      namespace: 'n',
+      vector: vec(1, 0, 0, 0),
+      topK: 2,
+      includeValues: false,
+    });
     expect(top.map((m) => m.id)).toEqual(['id-000', 'id-498']);
     expect(top[0]!.metadata).toEqual({ i: -1 });
     const fetched = await store.fetch({ namespace: 'n', ids: survivors });
@@ -135,9 +171,17 @@ describe('MemoryVectorStore', () => {
     const store = createMemoryVectorStore({ dimensions: 1, metric: 'euclidean' });
     await store.upsert({
       namespace: 'n',
-      records: ['doc#2', 'doc#10', 'other', 'doc#1'].map((id) => ({ id, values: vec(1), metadata: {} })),
+      records: ['doc#2', 'doc#10', 'other', 'doc#1'].map((id) => ({
+        id,
+        values: vec(1),
+        metadata: {},
+      })),
     });
-    expect((await store.list({ namespace: 'n', prefix: 'doc#', limit: 10 })).ids).toEqual(['doc#1', 'doc#10', 'doc#2']);
+    expect((await store.list({ namespace: 'n', prefix: 'doc#', limit: 10 })).ids).toEqual([
+      'doc#1',
+      'doc#10',
+      'doc#2',
+    ]);
   });
 
   it('deleteNamespace removes everything in it and nothing else', async () => {
@@ -152,15 +196,52 @@ describe('MemoryVectorStore', () => {
   it('refuses bad input with INVALID_INPUT and writes nothing', async () => {
     const store = createMemoryVectorStore({ dimensions: 2 });
     const good = { id: 'good', values: vec(1, 0), metadata: {} };
-    await rejects(store.upsert({ namespace: 'n', records: [good, { id: 'bad', values: vec(1, 0, 0), metadata: {} }] }), 'INVALID_INPUT', /2-dimensional/);
-    await rejects(store.upsert({ namespace: 'n', records: [good, { id: 'nan', values: vec(Number.NaN, 0), metadata: {} }] }), 'INVALID_INPUT', /non-finite/);
-    await rejects(store.upsert({ namespace: 'n', records: [good, { id: 'zero', values: vec(0, 0), metadata: {} }] }), 'INVALID_INPUT', /zero vector/);
-    await rejects(store.upsert({ namespace: 'n', records: [good, { id: '', values: vec(1, 0), metadata: {} }] }), 'INVALID_INPUT');
+    await rejects(
+      store.upsert({
+        namespace: 'n',
+        records: [good, { id: 'bad', values: vec(1, 0, 0), metadata: {} }],
+      }),
+      'INVALID_INPUT',
+      /2-dimensional/,
+    );
+    await rejects(
+      store.upsert({
+        namespace: 'n',
+        records: [good, { id: 'nan', values: vec(Number.NaN, 0), metadata: {} }],
+      }),
+      'INVALID_INPUT',
+      /non-finite/,
+    );
+    await rejects(
+      store.upsert({
+        namespace: 'n',
+        records: [good, { id: 'zero', values: vec(0, 0), metadata: {} }],
+      }),
+      'INVALID_INPUT',
+      /zero vector/,
+    );
+    await rejects(
+      store.upsert({
+        namespace: 'n',
+        records: [good, { id: '', values: vec(1, 0), metadata: {} }],
+      }),
+      'INVALID_INPUT',
+    );
     expect(await store.fetch({ namespace: 'n', ids: ['good'] })).toEqual([]);
-    await rejects(store.query({ namespace: 'n', vector: vec(1, 0), topK: 0, includeValues: false }), 'INVALID_INPUT', /topK/);
-    await rejects(store.query({ namespace: 'n', vector: vec(1, 0), topK: 10_001, includeValues: false }), 'INVALID_INPUT', /topK/);
+    await rejects(
+      store.query({ namespace: 'n', vector: vec(1, 0), topK: 0, includeValues: false }),
+      'INVALID_INPUT',
+      /topK/,
+    );
+    await rejects(
+      store.query({ namespace: 'n', vector: vec(1, 0), topK: 10_001, includeValues: false }),
+      'INVALID_INPUT',
+      /topK/,
+    );
     await rejects(store.list({ namespace: 'n', limit: 0 }), 'INVALID_INPUT', /limit/);
     expect(() => createMemoryVectorStore({ dimensions: 0 })).toThrowError(/dimensions/);
-    expect(() => createMemoryVectorStore({ dimensions: 3, metric: 'manhattan' as never })).toThrowError(/metric/);
+    expect(() =>
+      createMemoryVectorStore({ dimensions: 3, metric: 'manhattan' as never }),
+    ).toThrowError(/metric/);
   });
 });

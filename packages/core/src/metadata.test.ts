@@ -50,8 +50,13 @@ describe('parseMetadata', () => {
   });
 
   it('refuses metadata over 40 KB, naming the size and the limit', () => {
-    expectInvalid({ text: 'x'.repeat(METADATA_LIMITS.maxBytes) }, /bytes serialized; the limit is 40960 bytes/);
-    expect(() => parseMetadata({ text: 'x'.repeat(METADATA_LIMITS.maxBytes - 20) }, 'r')).not.toThrow();
+    expectInvalid(
+      { text: 'x'.repeat(METADATA_LIMITS.maxBytes) },
+      /bytes serialized; the limit is 40960 bytes/,
+    );
+    expect(() =>
+      parseMetadata({ text: 'x'.repeat(METADATA_LIMITS.maxBytes - 20) }, 'r'),
+    ).not.toThrow();
   });
 
   it('counts UTF-8 bytes, not UTF-16 units', () => {

@@ -29,7 +29,9 @@ describe('scopes', () => {
     expect(Object.isFrozen(scope)).toBe(true);
     expect(isScope(scope)).toBe(true);
     expect(() => assertScope(scope)).not.toThrow();
-    expect(codeOf(() => (scope as { userId: string }).userId = 'user_mallory')).toBe('NOT_A_SCOPED_RAG_ERROR');
+    expect(codeOf(() => ((scope as { userId: string }).userId = 'user_mallory'))).toBe(
+      'NOT_A_SCOPED_RAG_ERROR',
+    );
   });
 
   it('refuse a structurally identical object literal with UNSCOPED_QUERY', () => {
@@ -79,7 +81,9 @@ describe('orgPolicy', () => {
 
   it('falls back to the personal workspace without an org, or refuses by option', () => {
     expect(orgPolicy().scopeFor(solo).tenantKey).toBe('u_user_solo');
-    expect(codeOf(() => orgPolicy({ personalWorkspace: 'refuse' }).scopeFor(solo))).toBe('FORBIDDEN');
+    expect(codeOf(() => orgPolicy({ personalWorkspace: 'refuse' }).scopeFor(solo))).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('never lets a personal tenant and an org with the same raw id meet', () => {
@@ -88,7 +92,7 @@ describe('orgPolicy', () => {
     expect(personal.tenantKey).not.toBe(org.tenantKey);
   });
 
-  it('reads: org-visible records of the tenant, and the caller\'s own private ones', () => {
+  it("reads: org-visible records of the tenant, and the caller's own private ones", () => {
     const policy = orgPolicy();
     const scope = policy.scopeFor(alice);
     const read = compileFilter(policy.readFilter(scope));
@@ -126,7 +130,9 @@ describe('orgPolicy', () => {
 
   it('refuses org-visible writes in a personal workspace', () => {
     const policy = orgPolicy();
-    expect(codeOf(() => policy.assertCanWrite(policy.scopeFor(solo), 'org'))).toBe('SCOPE_VIOLATION');
+    expect(codeOf(() => policy.assertCanWrite(policy.scopeFor(solo), 'org'))).toBe(
+      'SCOPE_VIOLATION',
+    );
     expect(policy.defaultVisibility(policy.scopeFor(solo))).toBe('private');
     expect(policy.defaultVisibility(policy.scopeFor(alice))).toBe('org');
   });
@@ -144,12 +150,16 @@ describe('orgPolicy', () => {
     expect(prefixed.namespaceFor(prefixed.scopeFor(alice))).toBe('prod-o_org_acme');
     const shared = orgPolicy({ isolation: { mode: 'shared', namespace: 'docs' } });
     expect(shared.namespaceFor(shared.scopeFor(alice))).toBe('docs');
-    expect(codeOf(() => orgPolicy({ isolation: { mode: 'namespace', prefix: 'Bad Prefix' } }))).toBe('INVALID_INPUT');
+    expect(
+      codeOf(() => orgPolicy({ isolation: { mode: 'namespace', prefix: 'Bad Prefix' } })),
+    ).toBe('INVALID_INPUT');
   });
 
   it('validates reserved keys', () => {
     expect(codeOf(() => orgPolicy({ reservedKeys: { tenant: '$t' } }))).toBe('INVALID_INPUT');
-    expect(codeOf(() => orgPolicy({ reservedKeys: { tenant: 'x', owner: 'x' } }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => orgPolicy({ reservedKeys: { tenant: 'x', owner: 'x' } }))).toBe(
+      'INVALID_INPUT',
+    );
     const custom = orgPolicy({ reservedKeys: { tenant: 'tenant' } });
     expect(custom.isReservedKey('tenant')).toBe(true);
     expect(custom.isReservedKey('_sr_tenant')).toBe(false);
@@ -171,8 +181,11 @@ describe('defineScopePolicy', () => {
     expect(scope.policy).toBe('team');
   });
 
-  it('cannot map a user into another user\'s personal tenant', () => {
-    const rogue = defineScopePolicy({ name: 'rogue', tenantFor: () => ({ kind: 'user', id: 'user_victim' }) });
+  it("cannot map a user into another user's personal tenant", () => {
+    const rogue = defineScopePolicy({
+      name: 'rogue',
+      tenantFor: () => ({ kind: 'user', id: 'user_victim' }),
+    });
     expect(codeOf(() => rogue.scopeFor(alice))).toBe('FORBIDDEN');
   });
 });

@@ -19,11 +19,15 @@ async function errorOf(promise: Promise<unknown>): Promise<ScopedRagError> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (!ScopedRagError.isInstance(error)) throw new Error(`expected a ScopedRagError, got ${String(error)}`);
+  if (!ScopedRagError.isInstance(error))
+    throw new Error(`expected a ScopedRagError, got ${String(error)}`);
   return error;
 }
 
-function setup(policy: ScopePolicy = orgPolicy(), store: VectorStore = createMemoryVectorStore({ dimensions: 3 })) {
+function setup(
+  policy: ScopePolicy = orgPolicy(),
+  store: VectorStore = createMemoryVectorStore({ dimensions: 3 }),
+) {
   const audit = createMemoryAuditSink();
   const vectors = createScopedVectorStore({ store, policy, audit });
   return { store, audit, vectors, policy };
@@ -51,8 +55,12 @@ describe('createScopedVectorStore', () => {
 
   it('keeps tenants apart: a query sees only its own tenant', async () => {
     const { vectors } = setup();
-    await vectors.forIdentity(alice).upsert([{ id: 'plan', values: v(1, 0, 0), metadata: { title: 'Acme plan' } }]);
-    await vectors.forIdentity(carol).upsert([{ id: 'plan', values: v(1, 0, 0), metadata: { title: 'Globex plan' } }]);
+    await vectors
+      .forIdentity(alice)
+      .upsert([{ id: 'plan', values: v(1, 0, 0), metadata: { title: 'Acme plan' } }]);
+    await vectors
+      .forIdentity(carol)
+      .upsert([{ id: 'plan', values: v(1, 0, 0), metadata: { title: 'Globex plan' } }]);
     const acme = await vectors.forIdentity(bob).query({ vector: v(1, 0, 0), topK: 10 });
     expect(acme.matches.map((m) => m.metadata.title)).toEqual(['Acme plan']);
     expect(acme.matches[0]).toMatchObject({ id: 'plan', owner: 'user_alice', visibility: 'org' });
@@ -67,12 +75,16 @@ describe('createScopedVectorStore', () => {
       { id: 'shared', values: v(1, 0, 0) },
       { id: 'secret', values: v(1, 0, 0), visibility: 'private' },
     ]);
-    expect((await b.query({ vector: v(1, 0, 0), topK: 10 })).matches.map((m) => m.id)).toEqual(['shared']);
+    expect((await b.query({ vector: v(1, 0, 0), topK: 10 })).matches.map((m) => m.id)).toEqual([
+      'shared',
+    ]);
     expect((await b.fetch(['secret', 'shared'])).records.map((r) => r.id)).toEqual(['shared']);
     expect((await b.list()).ids).toEqual(['shared']);
     expect((await a.list()).ids).toEqual(['secret', 'shared']);
     // Bob cannot overwrite or delete what he cannot see.
-    expect((await errorOf(b.upsert([{ id: 'secret', values: v(0, 1, 0) }]))).code).toBe('SCOPE_VIOLATION');
+    expect((await errorOf(b.upsert([{ id: 'secret', values: v(0, 1, 0) }]))).code).toBe(
+      'SCOPE_VIOLATION',
+    );
     expect(await b.delete({ ids: ['secret'] })).toEqual({ deletedCount: 0, skippedCount: 0 });
     expect((await a.fetch(['secret'])).records[0]!.values[0]).toBe(1);
   });
@@ -86,7 +98,9 @@ describe('createScopedVectorStore', () => {
     ['deep inside $and/$or', { $and: [{ $or: [{ $and: [{ _sr_owner: 'user_bob' }] }] }] }],
   ])('refuses a filter naming a reserved key %s with SCOPE_VIOLATION', async (_, filter) => {
     const { vectors } = setup();
-    const error = await errorOf(vectors.forIdentity(alice).query({ vector: v(1, 0, 0), topK: 1, filter }));
+    const error = await errorOf(
+      vectors.forIdentity(alice).query({ vector: v(1, 0, 0), topK: 1, filter }),
+    );
     expect(error.code).toBe('SCOPE_VIOLATION');
     expect(error.message).toMatch(/reserved key/);
   });
@@ -105,12 +119,25 @@ describe('createScopedVectorStore', () => {
   });
 
   it('in shared isolation, two tenants upserting the same id keep two records', async () => {
-    const { vectors, store } = setup(orgPolicy({ isolation: { mode: 'shared', namespace: 'all' } }));
-    await vectors.forIdentity(alice).upsert([{ id: 'doc-1', values: v(1, 0, 0), metadata: { who: 'acme' } }]);
-    await vectors.forIdentity(carol).upsert([{ id: 'doc-1', values: v(0, 1, 0), metadata: { who: 'globex' } }]);
-    expect((await vectors.forIdentity(alice).fetch(['doc-1'])).records[0]!.metadata.who).toBe('acme');
-    expect((await vectors.forIdentity(carol).fetch(['doc-1'])).records[0]!.metadata.who).toBe('globex');
-    expect((await store.list({ namespace: 'all', limit: 10 })).ids).toEqual(['o_org_acme#doc-1', 'o_org_globex#doc-1']);
+    const { vectors, store } = setup(
+      orgPolicy({ isolation: { mode: 'shared', namespace: 'all' } }),
+    );
+    await vectors
+      .forIdentity(alice)
+      .upsert([{ id: 'doc-1', values: v(1, 0, 0), metadata: { who: 'acme' } }]);
+    await vectors
+      .forIdentity(carol)
+      .upsert([{ id: 'doc-1', values: v(0, 1, 0), metadata: { who: 'globex' } }]);
+    expect((await vectors.forIdentity(alice).fetch(['doc-1'])).records[0]!.metadata.who).toBe(
+      'acme',
+    );
+    expect((await vectors.forIdentity(carol).fetch(['doc-1'])).records[0]!.metadata.who).toBe(
+      'globex',
+    );
+    expect((await store.list({ namespace: 'all', limit: 10 })).ids).toEqual([
+      'o_org_acme#doc-1',
+      'o_org_globex#doc-1',
+    ]);
     await vectors.forIdentity(carol).deleteAll();
     expect((await vectors.forIdentity(alice).fetch(['doc-1'])).records).toHaveLength(1);
   });
@@ -120,7 +147,8 @@ describe('createScopedVectorStore', () => {
     const leaky: VectorStore = {
       ...inner,
       // Answers from another tenant's namespace and drops the filter.
-      query: (request) => inner.query({ ...request, namespace: 'o_org_globex', filter: undefined as never }),
+      query: (request) =>
+        inner.query({ ...request, namespace: 'o_org_globex', filter: undefined as never }),
     };
     const { vectors, audit } = setup(orgPolicy(), leaky);
     await vectors.forIdentity(carol).upsert([{ id: 'globex-secret', values: v(1, 0, 0) }]);
@@ -134,7 +162,10 @@ describe('createScopedVectorStore', () => {
 
   it('catches a backend whose fetch returns records that were not asked for', async () => {
     const inner = createMemoryVectorStore({ dimensions: 3 });
-    const leaky: VectorStore = { ...inner, fetch: (request) => inner.fetch({ ...request, namespace: 'o_org_globex', ids: ['g'] }) };
+    const leaky: VectorStore = {
+      ...inner,
+      fetch: (request) => inner.fetch({ ...request, namespace: 'o_org_globex', ids: ['g'] }),
+    };
     const { vectors } = setup(orgPolicy(), leaky);
     await vectors.forIdentity(carol).upsert([{ id: 'g', values: v(1, 0, 0) }]);
     expect((await errorOf(vectors.forIdentity(alice).fetch(['mine']))).code).toBe('SCOPE_BREACH');
@@ -163,7 +194,10 @@ describe('createScopedVectorStore', () => {
 
   it('wraps unexpected backend errors as BACKEND_UNAVAILABLE with the cause', async () => {
     const inner = createMemoryVectorStore({ dimensions: 3 });
-    const broken: VectorStore = { ...inner, query: async () => Promise.reject(new TypeError('fetch failed')) };
+    const broken: VectorStore = {
+      ...inner,
+      query: async () => Promise.reject(new TypeError('fetch failed')),
+    };
     const { vectors } = setup(orgPolicy(), broken);
     const error = await errorOf(vectors.forIdentity(alice).query({ vector: v(1, 0, 0), topK: 1 }));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
@@ -179,15 +213,40 @@ describe('createScopedVectorStore', () => {
     ['an empty id', [{ id: '', values: [1, 0, 0] }], /1 to 512 printable ASCII/],
     ['a non-ASCII id', [{ id: 'dóc', values: [1, 0, 0] }], /printable ASCII/],
     ['a 513-character id', [{ id: 'x'.repeat(513), values: [1, 0, 0] }], /1 to 512/],
-    ['a duplicate id', [{ id: 'a', values: [1, 0, 0] }, { id: 'a', values: [1, 0, 0] }], /appears twice/],
-    ['null metadata', [{ id: 'a', values: [1, 0, 0], metadata: { x: null } }], /null is not supported/],
-    ['nested metadata', [{ id: 'a', values: [1, 0, 0], metadata: { x: { y: 1 } } }], /got an object/],
-    ['oversized metadata', [{ id: 'a', values: [1, 0, 0], metadata: { x: 'y'.repeat(41_000) } }], /limit is 40960/],
-    ['an unknown visibility', [{ id: 'a', values: [1, 0, 0], visibility: 'public' }], /Visibility must be/],
+    [
+      'a duplicate id',
+      [
+        { id: 'a', values: [1, 0, 0] },
+        { id: 'a', values: [1, 0, 0] },
+      ],
+      /appears twice/,
+    ],
+    [
+      'null metadata',
+      [{ id: 'a', values: [1, 0, 0], metadata: { x: null } }],
+      /null is not supported/,
+    ],
+    [
+      'nested metadata',
+      [{ id: 'a', values: [1, 0, 0], metadata: { x: { y: 1 } } }],
+      /got an object/,
+    ],
+    [
+      'oversized metadata',
+      [{ id: 'a', values: [1, 0, 0], metadata: { x: 'y'.repeat(41_000) } }],
+      /limit is 40960/,
+    ],
+    [
+      'an unknown visibility',
+      [{ id: 'a', values: [1, 0, 0], visibility: 'public' }],
+      /Visibility must be/,
+    ],
   ])('refuses %s with INVALID_INPUT and writes nothing', async (_, records, message) => {
     const { vectors } = setup();
     const a = vectors.forIdentity(alice);
-    const error = await errorOf(a.upsert([{ id: 'first', values: [1, 0, 0] }, ...(records as never[])]));
+    const error = await errorOf(
+      a.upsert([{ id: 'first', values: [1, 0, 0] }, ...(records as never[])]),
+    );
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.message).toMatch(message);
     expect((await a.list()).ids).toEqual([]);
@@ -199,18 +258,34 @@ describe('createScopedVectorStore', () => {
     const many = Array.from({ length: 1_001 }, (_, i) => ({ id: `r${i}`, values: [1, 0, 0] }));
     expect((await errorOf(a.upsert(many))).message).toMatch(/at most 1000 records/);
     expect((await errorOf(a.query({ vector: [1, 0, 0], topK: 0 }))).code).toBe('INVALID_INPUT');
-    expect((await errorOf(a.query({ vector: [1, 0, 0], topK: 10_001 }))).code).toBe('INVALID_INPUT');
+    expect((await errorOf(a.query({ vector: [1, 0, 0], topK: 10_001 }))).code).toBe(
+      'INVALID_INPUT',
+    );
     expect((await errorOf(a.query({ vector: [1, 0, 0], topK: 1.5 }))).code).toBe('INVALID_INPUT');
-    expect((await errorOf(a.query({ vector: [1, 0, 0], topK: 1, filter: { x: { $regex: 'a' } } as never }))).code).toBe('INVALID_FILTER');
-    expect((await errorOf(a.fetch(Array.from({ length: 1_001 }, (_, i) => `r${i}`)))).code).toBe('INVALID_INPUT');
+    expect(
+      (
+        await errorOf(
+          a.query({ vector: [1, 0, 0], topK: 1, filter: { x: { $regex: 'a' } } as never }),
+        )
+      ).code,
+    ).toBe('INVALID_FILTER');
+    expect((await errorOf(a.fetch(Array.from({ length: 1_001 }, (_, i) => `r${i}`)))).code).toBe(
+      'INVALID_INPUT',
+    );
     expect((await errorOf(a.delete({} as never))).message).toMatch(/exactly one of/);
     expect((await errorOf(a.list({ limit: 0 }))).code).toBe('INVALID_INPUT');
   });
 
   it('deletes by filter only what the caller may change, and reports what it kept', async () => {
     const { vectors } = setup(orgPolicy({ writePermission: 'org:docs:write' }));
-    const writer = createIdentity({ userId: 'user_w', orgId: 'org_acme', orgPermissions: ['org:docs:write'] });
-    await vectors.forIdentity(writer).upsert([{ id: 'shared', values: v(1, 0, 0), metadata: { kind: 'note' } }]);
+    const writer = createIdentity({
+      userId: 'user_w',
+      orgId: 'org_acme',
+      orgPermissions: ['org:docs:write'],
+    });
+    await vectors
+      .forIdentity(writer)
+      .upsert([{ id: 'shared', values: v(1, 0, 0), metadata: { kind: 'note' } }]);
     await vectors.forIdentity(bob).upsert([
       { id: 'mine', values: v(1, 0, 0), metadata: { kind: 'note' }, visibility: 'private' },
       { id: 'mine-other', values: v(1, 0, 0), metadata: { kind: 'memo' }, visibility: 'private' },
@@ -218,27 +293,42 @@ describe('createScopedVectorStore', () => {
     const result = await vectors.forIdentity(bob).delete({ filter: { kind: 'note' } });
     expect(result).toEqual({ deletedCount: 1, skippedCount: 1 });
     expect((await vectors.forIdentity(bob).list()).ids).toEqual(['mine-other', 'shared']);
-    expect((await errorOf(vectors.forIdentity(bob).delete({ ids: ['shared'] }))).code).toBe('FORBIDDEN');
+    expect((await errorOf(vectors.forIdentity(bob).delete({ ids: ['shared'] }))).code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('erases a tenant only when the policy allows it, verifies it, and leaves other tenants alone', async () => {
     const { vectors, audit } = setup();
-    await vectors.forIdentity(alice).upsert([{ id: 'a1', values: v(1, 0, 0) }, { id: 'a2', values: v(0, 1, 0), visibility: 'private' }]);
-    await vectors.forIdentity(bob).upsert([{ id: 'b1', values: v(1, 0, 0), visibility: 'private' }]);
+    await vectors.forIdentity(alice).upsert([
+      { id: 'a1', values: v(1, 0, 0) },
+      { id: 'a2', values: v(0, 1, 0), visibility: 'private' },
+    ]);
+    await vectors
+      .forIdentity(bob)
+      .upsert([{ id: 'b1', values: v(1, 0, 0), visibility: 'private' }]);
     await vectors.forIdentity(carol).upsert([{ id: 'c1', values: v(1, 0, 0) }]);
     expect((await errorOf(vectors.forIdentity(bob).deleteAll())).code).toBe('FORBIDDEN');
     expect(await vectors.forIdentity(alice).deleteAll()).toEqual({ deletedCount: 3 });
     expect((await vectors.forIdentity(alice).list()).ids).toEqual([]);
     expect((await vectors.forIdentity(carol).list()).ids).toEqual(['c1']);
-    expect(audit.events.find((e) => e.action === 'deleteAll')).toMatchObject({ action: 'deleteAll', tenantKey: 'o_org_acme', ids: ['a1', 'a2', 'b1'] });
+    expect(audit.events.find((e) => e.action === 'deleteAll')).toMatchObject({
+      action: 'deleteAll',
+      tenantKey: 'o_org_acme',
+      ids: ['a1', 'a2', 'b1'],
+    });
   });
 
-  it('writes an audit event for each operation with the caller\'s filter', async () => {
+  it("writes an audit event for each operation with the caller's filter", async () => {
     const { vectors, audit } = setup();
     const a = vectors.forIdentity(alice);
     await a.upsert([{ id: 'x', values: v(1, 0, 0), metadata: { lang: 'en' } }]);
     await a.query({ vector: v(1, 0, 0), topK: 3, filter: { lang: 'en' } });
     expect(audit.events.map((e) => e.action)).toEqual(['upsert', 'query']);
-    expect(audit.events[1]).toMatchObject({ ids: ['x'], filter: { lang: { $eq: 'en' } }, userId: 'user_alice' });
+    expect(audit.events[1]).toMatchObject({
+      ids: ['x'],
+      filter: { lang: { $eq: 'en' } },
+      userId: 'user_alice',
+    });
   });
 });

@@ -1,0 +1,24 @@
+// @scoped-rag/testing — conformance suites and adversarial arbitraries for adapter authors.
+export {
+  filterArb,
+  HOSTILE_IDS,
+  hostileFilterArb,
+  hostileIdArb,
+  hostileMetadataArb,
+  invalidRecordIdArb,
+  metadataArb,
+  RECORD_IDS,
+  recordIdArb,
+  USER_FIELDS,
+  vectorArb,
+} from './arbitraries.js';
+export {
+  describeIdentityResolverConformance,
+  type IdentityResolverConformanceOptions,
+  type TestIdentityClaims,
+} from './identity-resolver-conformance.js';
+export {
+  describeVectorStoreConformance,
+  type MakeVectorStore,
+  type VectorStoreConformanceOptions,
+} from './vector-store-conformance.js';
