@@ -295,24 +295,42 @@ export function filterToJSON(expression: FilterExpression): Filter {
 
 export type MetadataPredicate = (metadata: Readonly<Metadata>) => boolean;
 
-function ownValue(metadata: Readonly<Metadata>, field: string): MetadataValue | undefined {
-  return Object.hasOwn(metadata, field) ? metadata[field] : undefined;
+// Reads a field without ever reaching the prototype. Names that exist on Object.prototype
+// (`toString`, `valueOf`, …) need the hasOwn check; every other name can be read directly, which
+// keeps the scan loop fast.
+function valueReader(field: string): (metadata: Readonly<Metadata>) => MetadataValue | undefined {
+  if (field in Object.prototype) {
+    return (m) => (Object.hasOwn(m, field) ? m[field] : undefined);
+  }
+  return (m) => m[field];
 }
 
 function compileField(expression: Extract<FilterExpression, { kind: 'field' }>): MetadataPredicate {
   const { field } = expression;
+  const ownValue = valueReader(field);
   switch (expression.op) {
     case '$eq': {
       const expected = expression.value;
+      // The hottest predicate: scalar equality first, without the extra reader call.
+      if (!(field in Object.prototype)) {
+        return (m) => {
+          const actual = m[field];
+          return (
+            actual === expected || (Array.isArray(actual) && actual.includes(expected as string))
+          );
+        };
+      }
       return (m) => {
-        const actual = ownValue(m, field);
-        return Array.isArray(actual) ? actual.includes(expected as string) : actual === expected;
+        const actual = ownValue(m);
+        return (
+          actual === expected || (Array.isArray(actual) && actual.includes(expected as string))
+        );
       };
     }
     case '$ne': {
       const expected = expression.value;
       return (m) => {
-        const actual = ownValue(m, field);
+        const actual = ownValue(m);
         return Array.isArray(actual) ? !actual.includes(expected as string) : actual !== expected;
       };
     }
@@ -321,7 +339,7 @@ function compileField(expression: Extract<FilterExpression, { kind: 'field' }>):
       const set = new Set<unknown>(expression.value);
       const wantIn = expression.op === '$in';
       return (m) => {
-        const actual = ownValue(m, field);
+        const actual = ownValue(m);
         const hit = Array.isArray(actual) ? actual.some((v) => set.has(v)) : set.has(actual);
         return hit === wantIn;
       };
@@ -334,7 +352,7 @@ function compileField(expression: Extract<FilterExpression, { kind: 'field' }>):
       const bound = expression.value;
       const op = expression.op;
       return (m) => {
-        const actual = ownValue(m, field);
+        const actual = ownValue(m);
         if (typeof actual !== 'number') return false;
         if (op === '$gt') return actual > bound;
         if (op === '$gte') return actual >= bound;
@@ -353,11 +371,27 @@ function compileField(expression: Extract<FilterExpression, { kind: 'field' }>):
 export function compileFilter(expression: FilterExpression): MetadataPredicate {
   if (expression.kind === 'field') return compileField(expression);
   const children = expression.children.map(compileFilter);
+  // Plain loops and fixed arities: this runs once per candidate row in the embedded store.
   if (expression.kind === 'and') {
     if (children.length === 0) return () => true;
-    return (m) => children.every((test) => test(m));
+    if (children.length === 1) return children[0]!;
+    if (children.length === 2) {
+      const [first, second] = children as [MetadataPredicate, MetadataPredicate];
+      return (m) => first(m) && second(m);
+    }
+    return (m) => {
+      for (let i = 0; i < children.length; i++) if (!children[i]!(m)) return false;
+      return true;
+    };
   }
-  return (m) => children.some((test) => test(m));
+  if (children.length === 2) {
+    const [first, second] = children as [MetadataPredicate, MetadataPredicate];
+    return (m) => first(m) || second(m);
+  }
+  return (m) => {
+    for (let i = 0; i < children.length; i++) if (children[i]!(m)) return true;
+    return false;
+  };
 }
 
 /** Evaluates a filter against one record's metadata. Prefer `compileFilter` in loops. */

@@ -275,7 +275,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     return {
       id: partition.ids[slot]!,
       values: partition.data.slice(slot * dimensions, (slot + 1) * dimensions),
-      metadata: partition.metadata[slot]!,
+      metadata: { ...partition.metadata[slot]! },
     };
   }
 
@@ -321,7 +321,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
         partition.data.set(record.values, slot * dimensions);
         partition.inverseNorms[slot] =
           metric === 'cosine' ? 1 / Math.sqrt(dot(record.values, record.values, 0, dimensions)) : 1;
-        partition.metadata[slot] = Object.freeze({ ...record.metadata });
+        // A private, unfrozen copy: frozen objects are markedly slower to read in the scan loop.
+        partition.metadata[slot] = { ...record.metadata };
       }
     },
 
@@ -354,7 +355,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
         metric === 'cosine' ? 1 / Math.sqrt(dot(vector, vector, 0, dimensions)) : 1;
       return best.sorted().map(({ key, slot }): VectorMatch => {
         const score = metric === 'euclidean' ? -key : key * queryScale;
-        const match = { id: ids[slot]!, score, metadata: metadata[slot]! };
+        const match = { id: ids[slot]!, score, metadata: { ...metadata[slot]! } };
         return includeValues
           ? { ...match, values: data.slice(slot * dimensions, (slot + 1) * dimensions) }
           : match;
