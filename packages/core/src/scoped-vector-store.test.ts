@@ -331,4 +331,20 @@ describe('createScopedVectorStore', () => {
       userId: 'user_alice',
     });
   });
+
+  it('reports an audit sink failure after a completed write as BACKEND_UNAVAILABLE, saying it completed', async () => {
+    const vectors = createScopedVectorStore({
+      store: createMemoryVectorStore({ dimensions: 3 }),
+      policy: orgPolicy(),
+      audit: {
+        specificationVersion: 'v1',
+        record: async () => Promise.reject(new Error('disk full')),
+      },
+    });
+    const a = vectors.forIdentity(alice);
+    const error = await errorOf(a.upsert([{ id: 'x', values: v(1, 0, 0) }]));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(error.message).toMatch(/completed .* audit sink failed/);
+    expect(error.details).toMatchObject({ action: 'upsert', ids: ['x'], completed: true });
+  });
 });

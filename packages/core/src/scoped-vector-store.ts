@@ -186,16 +186,24 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
       extra: { filter?: Filter; reason?: string } = {},
     ) {
       if (!audit) return;
-      await audit.record({
-        action,
-        at: new Date().toISOString(),
-        tenantKey: scope.tenantKey,
-        userId: scope.userId,
-        policy: scope.policy,
-        namespace,
-        ids,
-        ...extra,
-      });
+      try {
+        await audit.record({
+          action,
+          at: new Date().toISOString(),
+          tenantKey: scope.tenantKey,
+          userId: scope.userId,
+          policy: scope.policy,
+          namespace,
+          ids,
+          ...extra,
+        });
+      } catch (error) {
+        // The operation itself already happened: say so, rather than let it look like it failed.
+        throw new BackendUnavailableError(
+          `The ${action} completed (${ids.length} record(s)) but the audit sink failed to record it: ${(error as Error)?.message ?? String(error)}. Fix the audit sink; the operation is not rolled back.`,
+          { cause: error, details: { action, ids, completed: true } },
+        );
+      }
     }
 
     async function breach(reason: string, ids: readonly string[]): Promise<never> {
