@@ -16,6 +16,7 @@ import {
 } from '@scoped-rag/core';
 
 const DIMENSIONS = 64;
+const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'and', 'is', 'my']);
 
 /**
  * A deterministic stand-in for an embedding model: every word is hashed (FNV-1a) to one of 64
@@ -37,8 +38,6 @@ export function embed(text: string): number[] {
   if (norm === 0) throw new Error(`Nothing to embed in ${JSON.stringify(text)}.`);
   return vector.map((value) => value / norm);
 }
-
-const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'and', 'is', 'my']);
 
 interface Doc {
   readonly id: string;
