@@ -347,4 +347,33 @@ describe('createScopedVectorStore', () => {
     expect(error.message).toMatch(/completed .* audit sink failed/);
     expect(error.details).toMatchObject({ action: 'upsert', ids: ['x'], completed: true });
   });
+
+  it('validates its options: adapter specification version, capabilities, limits', () => {
+    const store = createMemoryVectorStore({ dimensions: 3 });
+    const attempt = (options: unknown) => {
+      try {
+        createScopedVectorStore(options as never);
+      } catch (error) {
+        return error as ScopedRagError;
+      }
+      return undefined;
+    };
+    expect(
+      attempt({ store: { ...store, specificationVersion: 'v2' }, policy: orgPolicy() })?.message,
+    ).toMatch(/specification v1/);
+    expect(
+      attempt({
+        store: { ...store, capabilities: { ...store.capabilities, dimensions: 0 } },
+        policy: orgPolicy(),
+      })?.code,
+    ).toBe('INVALID_INPUT');
+    expect(attempt({ store, policy: orgPolicy(), limits: { maxBatch: -1 } })?.message).toMatch(
+      /limits\.maxBatch/,
+    );
+    expect(attempt({ store, policy: orgPolicy(), limits: { maxBatchSize: 5 } })?.code).toBe(
+      'INVALID_INPUT',
+    );
+    expect(attempt({ store, policy: {} })?.code).toBe('INVALID_INPUT');
+    expect(attempt({ store, policy: orgPolicy() })).toBeUndefined();
+  });
 });

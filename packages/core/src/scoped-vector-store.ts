@@ -1,6 +1,7 @@
 // ScopedVectorStore: the only vector API app code holds. Every call runs inside a Scope; reads
 // are filtered by the policy and re-checked after the backend answers; writes are stamped and
 // can never touch another tenant's records.
+import { z } from 'zod';
 import type { AuditAction, AuditSink } from './audit.js';
 import {
   BackendUnavailableError,
@@ -148,7 +149,47 @@ function toBackendError(error: unknown, operation: string, provider: string): Er
   );
 }
 
+const limitSchema = z.number().int().positive();
+const optionsSchema = z.object({
+  store: z.looseObject({
+    specificationVersion: z.literal('v1', {
+      error: 'store must implement VectorStore specification v1 (specificationVersion: "v1")',
+    }),
+    provider: z.string(),
+    capabilities: z.looseObject({
+      dimensions: limitSchema,
+      metric: z.enum(['cosine', 'dotproduct', 'euclidean']),
+      maxUpsertBatch: limitSchema,
+      maxIdsPerRequest: limitSchema,
+      maxTopK: limitSchema,
+      maxIdLength: limitSchema,
+      maxMetadataBytes: limitSchema,
+      maxNamespaceLength: limitSchema,
+    }),
+  }),
+  policy: z.looseObject({ name: z.string(), scopeFor: z.function() }),
+  audit: z.looseObject({ specificationVersion: z.literal('v1'), record: z.function() }).optional(),
+  limits: z
+    .strictObject({
+      maxBatch: limitSchema,
+      maxIds: limitSchema,
+      maxTopK: limitSchema,
+      maxIdLength: limitSchema,
+      maxListLimit: limitSchema,
+    })
+    .partial()
+    .optional(),
+});
+
 export function createScopedVectorStore(options: ScopedVectorStoreOptions): ScopedVectorStore {
+  const checked = optionsSchema.safeParse(options);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new InvalidInputError(
+      `Invalid createScopedVectorStore options at ${issue.path.join('.') || 'options'}: ${issue.message}.`,
+      { cause: checked.error },
+    );
+  }
   const { store, policy, audit } = options;
   const caps = store.capabilities;
   const shared = policy.isolation.mode === 'shared';
@@ -156,10 +197,11 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
   const limits: ScopedVectorStoreLimits = {
     maxBatch: 1_000,
     maxIds: 1_000,
-    maxTopK: caps.maxTopK,
     maxIdLength: 512,
     maxListLimit: 1_000,
     ...options.limits,
+    // Never promise more than the backend takes.
+    maxTopK: Math.min(options.limits?.maxTopK ?? caps.maxTopK, caps.maxTopK),
   };
   const dims = caps.dimensions;
 
