@@ -507,9 +507,11 @@ export function describeVectorStoreConformance(
   const operationsPerRun = options.operationsPerRun ?? 250;
   const timeout = options.timeout ?? 240_000;
   const seedOption = options.seed === undefined ? {} : { seed: options.seed };
-  let namespaceCounter = 0;
-  const freshNamespace = () =>
-    `conformance-${Date.now().toString(36)}-${(namespaceCounter++).toString(36)}`;
+  // Names no earlier test or run used, so a shared or persistent store starts each one empty.
+  let nameCounter = 0;
+  const freshName = (prefix: string) =>
+    `${prefix}${Date.now().toString(36)}-${(nameCounter++).toString(36)}`;
+  const freshNamespace = () => freshName('conformance-');
 
   describe(`${name}: VectorStore contract`, () => {
     for (const metric of metrics) {
@@ -778,7 +780,6 @@ export function describeVectorStoreConformance(
         `${label}: ${attackRuns} × ${operationsPerRun} interleaved operations of many tenants never leak, clobber or lose a record`,
         async () => {
           let operations = 0;
-          let runCounter = 0;
           await fc.assert(
             fc.asyncProperty(
               actorsArb.chain((actors) =>
@@ -791,7 +792,7 @@ export function describeVectorStoreConformance(
                 ),
               ),
               async ([actors, ops]) => {
-                const run = `r${Date.now().toString(36)}${(runCounter++).toString(36)}`;
+                const run = freshName('r');
                 const policy = orgPolicy({
                   writePermission: WRITE_PERMISSION,
                   eraseRole: ERASE_ROLE,
@@ -845,7 +846,6 @@ export function describeVectorStoreConformance(
           `${label}: a backend that ${leak} is caught: the call fails with SCOPE_BREACH, the audit sink hears it, nothing leaks`,
           async () => {
             let caught = 0;
-            let runCounter = 0;
             await fc.assert(
               fc.asyncProperty(
                 actorsArb.chain((actors) =>
@@ -871,7 +871,7 @@ export function describeVectorStoreConformance(
                   ),
                 ),
                 async ([actors, writes, reads]) => {
-                  const run = `l${Date.now().toString(36)}${(runCounter++).toString(36)}`;
+                  const run = freshName('l');
                   const policy = orgPolicy({ isolation: isolation(run) });
                   const leaky = leakyStore(store, leak);
                   const audit = createMemoryAuditSink();
