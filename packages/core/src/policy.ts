@@ -64,8 +64,6 @@ export interface ScopePolicy {
   stamp(scope: Scope, visibility: Visibility): Record<string, string>;
   /** Throws unless the scope may erase its whole tenant. */
   assertCanErase(scope: Scope): void;
-  /** True when only one user can ever write in this scope's tenant (enables fast paths). */
-  isSingleOwner(scope: Scope): boolean;
 }
 
 /** What a custom policy decides; everything else is derived and enforced by scoped-rag. */
@@ -220,7 +218,6 @@ export function defineScopePolicy(spec: ScopePolicySpec): ScopePolicy {
         );
       }
     },
-    isSingleOwner: (scope) => scope.isPersonal,
   };
   return Object.freeze(policy);
 }

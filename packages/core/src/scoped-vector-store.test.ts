@@ -154,7 +154,8 @@ describe('createScopedVectorStore', () => {
     await vectors.forIdentity(carol).upsert([{ id: 'globex-secret', values: v(1, 0, 0) }]);
     const error = await errorOf(vectors.forIdentity(alice).query({ vector: v(1, 0, 0), topK: 5 }));
     expect(error.code).toBe('SCOPE_BREACH');
-    expect(error.details.ids).toEqual(['globex-secret']);
+    expect(error.details).toMatchObject({ count: 1, tenantKey: 'o_org_acme' });
+    expect(JSON.stringify(error.toJSON())).not.toContain('globex-secret');
     expect(audit.events.filter((e) => e.action === 'breach')).toMatchObject([
       { tenantKey: 'o_org_acme', userId: 'user_alice', ids: ['globex-secret'] },
     ]);
@@ -375,5 +376,96 @@ describe('createScopedVectorStore', () => {
     );
     expect(attempt({ store, policy: {} })?.code).toBe('INVALID_INPUT');
     expect(attempt({ store, policy: orgPolicy() })).toBeUndefined();
+  });
+
+  it("never reveals another member's private id through a list cursor", async () => {
+    const { vectors } = setup();
+    const a = vectors.forIdentity(alice);
+    const b = vectors.forIdentity(bob);
+    await a.upsert([
+      { id: 'a-shared', values: v(1, 0, 0) },
+      { id: 'b-alice-salary', values: v(1, 0, 0), visibility: 'private' },
+      { id: 'c-shared', values: v(1, 0, 0) },
+      { id: 'd-alice-medical', values: v(1, 0, 0), visibility: 'private' },
+      { id: 'e-alice-zz', values: v(1, 0, 0), visibility: 'private' },
+    ]);
+    for (const limit of [1, 2, 3, 4]) {
+      const ids: string[] = [];
+      const cursors: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await b.list({ limit, ...(cursor ? { cursor } : {}) });
+        ids.push(...page.ids);
+        cursor = page.cursor;
+        if (cursor) cursors.push(cursor);
+      } while (cursor);
+      expect(ids).toEqual(['a-shared', 'c-shared']);
+      expect(cursors.join(' ')).not.toMatch(/alice/);
+    }
+  });
+
+  it('refuses delete with a null or empty filter instead of deleting everything', async () => {
+    const { vectors } = setup();
+    const b = vectors.forIdentity(bob);
+    await b.upsert([{ id: 'x', values: v(1, 0, 0) }]);
+    expect((await errorOf(b.delete({ filter: null } as never))).message).toMatch(/exactly one of/);
+    expect((await errorOf(b.delete({ filter: {} }))).code).toBe('INVALID_FILTER');
+    expect((await b.list()).ids).toEqual(['x']);
+  });
+
+  it('audits the filter that was applied, even if the input object changes while deleting', async () => {
+    const { vectors, audit } = setup();
+    const b = vectors.forIdentity(bob);
+    await b.upsert([{ id: 'x', values: v(1, 0, 0), metadata: { kind: 'a' } }]);
+    let reads = 0;
+    const sneaky = {
+      get filter() {
+        reads += 1;
+        return reads === 1 ? { kind: 'a' } : { kind: 'nothing-to-see' };
+      },
+    };
+    expect(await b.delete(sneaky as never)).toEqual({ deletedCount: 1, skippedCount: 0 });
+    expect(audit.events.find((e) => e.action === 'delete')?.filter).toEqual({ kind: { $eq: 'a' } });
+  });
+
+  it("does not let concurrent writes of one id overwrite another member's private record", async () => {
+    const { vectors } = setup();
+    const a = vectors.forIdentity(alice);
+    const b = vectors.forIdentity(bob);
+    const results = await Promise.allSettled([
+      b.upsert([
+        { id: 'q3-plan', values: v(1, 0, 0), metadata: { v: 'bob' }, visibility: 'private' },
+      ]),
+      a.upsert([{ id: 'q3-plan', values: v(1, 0, 0), metadata: { v: 'alice' } }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((await b.fetch(['q3-plan'])).records[0]).toMatchObject({
+      owner: 'user_bob',
+      visibility: 'private',
+      metadata: { v: 'bob' },
+    });
+  });
+
+  it("refuses to erase a namespace that holds another tenant's records (SCOPE_BREACH), erasing nothing", async () => {
+    const inner = createMemoryVectorStore({ dimensions: 3 });
+    const { vectors } = setup(orgPolicy(), inner);
+    await vectors.forIdentity(alice).upsert([{ id: 'mine', values: v(1, 0, 0) }]);
+    // A backend that normalised names and put another tenant's record in this namespace.
+    await inner.upsert({
+      namespace: 'o_org_acme',
+      records: [
+        {
+          id: 'theirs',
+          values: Float32Array.from([1, 0, 0]),
+          metadata: { _sr_tenant: 'o_org_other', _sr_owner: 'x', _sr_visibility: 'org' },
+        },
+      ],
+    });
+    expect((await errorOf(vectors.forIdentity(alice).deleteAll())).code).toBe('SCOPE_BREACH');
+    expect(await inner.fetch({ namespace: 'o_org_acme', ids: ['mine', 'theirs'] })).toHaveLength(2);
+    expect(
+      (await errorOf(vectors.forIdentity(alice).upsert([{ id: 'theirs', values: v(1, 0, 0) }])))
+        .code,
+    ).toBe('SCOPE_BREACH');
   });
 });

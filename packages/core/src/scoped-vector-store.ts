@@ -6,6 +6,7 @@ import type { AuditAction, AuditSink } from './audit.js';
 import {
   BackendUnavailableError,
   ForbiddenError,
+  InvalidFilterError,
   InvalidInputError,
   ScopeBreachError,
   ScopedRagError,
@@ -149,6 +150,33 @@ function toBackendError(error: unknown, operation: string, provider: string): Er
   );
 }
 
+// Per raw store and namespace, the tail of the queue of writes in progress.
+const writeQueues = new WeakMap<VectorStore, Map<string, Promise<unknown>>>();
+
+async function runExclusive<T>(
+  store: VectorStore,
+  namespace: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  let queues = writeQueues.get(store);
+  if (!queues) {
+    queues = new Map();
+    writeQueues.set(store, queues);
+  }
+  const previous = queues.get(namespace) ?? Promise.resolve();
+  const current = previous.then(run, run);
+  const tail = current.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(namespace, tail);
+  try {
+    return await current;
+  } finally {
+    if (queues.get(namespace) === tail) queues.delete(namespace);
+  }
+}
+
 const limitSchema = z.number().int().positive();
 const optionsSchema = z.object({
   store: z.looseObject({
@@ -221,6 +249,10 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     const readFilter = policy.readFilter(scope);
     const toPhysical = (id: string) => idPrefix + id;
     const toLogical = (id: string) => id.slice(idPrefix.length);
+    // Writes to one namespace run one at a time in this process, so the ownership check before an
+    // overwrite cannot be raced by another write of the same id (see docs: across processes the
+    // check is best effort unless the backend has conditional writes).
+    const exclusive = <T>(run: () => Promise<T>): Promise<T> => runExclusive(store, namespace, run);
 
     async function record(
       action: AuditAction,
@@ -251,7 +283,15 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     async function breach(reason: string, ids: readonly string[]): Promise<never> {
       const error = new ScopeBreachError(
         `The ${store.provider} vector store returned ${ids.length} record(s) outside the scope of tenant ${scope.tenantKey} (${reason}). Nothing was returned. The adapter is not honouring namespaces or filters; report it to the adapter's maintainers.`,
-        { details: { provider: store.provider, tenantKey: scope.tenantKey, ids, reason } },
+        // Ids stay out of the error (it may reach a client); the audit sink gets them.
+        {
+          details: {
+            provider: store.provider,
+            tenantKey: scope.tenantKey,
+            count: ids.length,
+            reason,
+          },
+        },
       );
       try {
         await record('breach', ids, { reason });
@@ -470,9 +510,11 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
           return { id: toPhysical(id), values, metadata: Object.freeze(stamped) };
         });
 
-        // Overwrites must stay inside what this scope may change (another member's private record
-        // is invisible: writing its id would destroy it).
-        if (!policy.isSingleOwner(scope)) {
+        return exclusive(async () => {
+          // Overwrites must stay inside what this scope may change (another member's private record
+          // is invisible: writing its id would destroy it). Personal scopes are checked too: the
+          // fetch re-checks tenant stamps, so a backend that merged two tenants' records is caught
+          // before anything is overwritten.
           const existing = await fetchPhysical(
             prepared.map((r) => r.id),
             opts.signal,
@@ -487,33 +529,33 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
               { details: { ids: blocked.map((r) => toLogical(r.id)) } },
             );
           }
-        }
 
-        const written: string[] = [];
-        for (const batch of chunks(prepared, caps.maxUpsertBatch)) {
-          try {
-            await store.upsert({
-              namespace,
-              records: batch,
-              ...(opts.signal ? { signal: opts.signal } : {}),
-            });
-          } catch (error) {
-            if (written.length === 0) throw toBackendError(error, 'upsert', store.provider);
-            throw new BackendUnavailableError(
-              `upsert failed after ${written.length} of ${prepared.length} records were written; retry the failed ones (upsert is idempotent).`,
-              {
-                cause: error,
-                details: {
-                  writtenIds: written.map(toLogical),
-                  failedIds: prepared.slice(written.length).map((r) => toLogical(r.id)),
+          const written: string[] = [];
+          for (const batch of chunks(prepared, caps.maxUpsertBatch)) {
+            try {
+              await store.upsert({
+                namespace,
+                records: batch,
+                ...(opts.signal ? { signal: opts.signal } : {}),
+              });
+            } catch (error) {
+              if (written.length === 0) throw toBackendError(error, 'upsert', store.provider);
+              throw new BackendUnavailableError(
+                `upsert failed after ${written.length} of ${prepared.length} records were written; retry the failed ones (upsert is idempotent).`,
+                {
+                  cause: error,
+                  details: {
+                    writtenIds: written.map(toLogical),
+                    failedIds: prepared.slice(written.length).map((r) => toLogical(r.id)),
+                  },
                 },
-              },
-            );
+              );
+            }
+            written.push(...batch.map((r) => r.id));
           }
-          written.push(...batch.map((r) => r.id));
-        }
-        await record('upsert', written.map(toLogical));
-        return { upsertedCount: written.length };
+          await record('upsert', written.map(toLogical));
+          return { upsertedCount: written.length };
+        });
       },
 
       async query(input) {
@@ -592,75 +634,87 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         return { records: visible };
       },
 
-      async delete(input) {
-        if (typeof input !== 'object' || input === null)
-          throw new InvalidInputError('delete takes { ids } or { filter }.');
-        const hasIds = 'ids' in input && input.ids !== undefined;
-        const hasFilter = 'filter' in input && input.filter !== undefined;
-        if (hasIds === hasFilter) {
-          throw new InvalidInputError(
-            'delete takes exactly one of { ids } or { filter }; use deleteAll() to erase the tenant.',
-          );
-        }
-        let targets: VectorRecord[];
-        let skippedCount = 0;
-        if (hasIds) {
-          const wanted = checkIds((input as { ids: unknown }).ids);
-          const existing = await fetchPhysical([...new Set(wanted)].map(toPhysical), input.signal);
-          const visible = existing.filter((r) => policy.canRead(scope, r.metadata));
-          const forbidden = visible.filter((r) => !policy.canModify(scope, r.metadata));
-          if (forbidden.length > 0) {
-            throw new ForbiddenError(
-              `This user may not delete ${forbidden.length} of the records (${forbidden
-                .slice(0, 5)
-                .map((r) => JSON.stringify(toLogical(r.id)))
-                .join(', ')}): they belong to other members. Nothing was deleted.`,
-              { details: { ids: forbidden.map((r) => toLogical(r.id)) } },
+      delete: (input) =>
+        exclusive(async () => {
+          if (typeof input !== 'object' || input === null) {
+            throw new InvalidInputError('delete takes { ids } or { filter }.');
+          }
+          // Read each field once: a getter must not see one value checked and another used.
+          const ids = 'ids' in input ? input.ids : undefined;
+          const filter = 'filter' in input ? input.filter : undefined;
+          const { signal } = input;
+          const hasIds = ids !== undefined && ids !== null;
+          const hasFilter = filter !== undefined && filter !== null;
+          if (hasIds === hasFilter) {
+            throw new InvalidInputError(
+              'delete takes exactly one of { ids } or { filter }; use deleteAll() to erase the tenant.',
             );
           }
-          targets = visible;
-        } else {
-          const userFilter = parseUserFilter((input as { filter: unknown }).filter);
-          const test = compileFilter(userFilter);
-          // Enumerate and check in core rather than trusting a backend's delete-by-filter.
-          const all = await fetchPhysical(await allPhysicalIds(input.signal), input.signal);
-          const matching = all.filter((r) => policy.canRead(scope, r.metadata) && test(r.metadata));
-          targets = matching.filter((r) => policy.canModify(scope, r.metadata));
-          skippedCount = matching.length - targets.length;
-        }
-        await deletePhysical(
-          targets.map((r) => r.id),
-          input.signal,
-        );
-        const deleted = targets.map((r) => toLogical(r.id));
-        await record(
-          'delete',
-          deleted,
-          hasFilter
-            ? { filter: filterToJSON(parseFilter((input as { filter: unknown }).filter)) }
-            : {},
-        );
-        return { deletedCount: deleted.length, skippedCount };
-      },
+          let targets: VectorRecord[];
+          let skippedCount = 0;
+          let userFilter: FilterExpression | undefined;
+          if (hasIds) {
+            const wanted = checkIds(ids);
+            const existing = await fetchPhysical([...new Set(wanted)].map(toPhysical), signal);
+            const visible = existing.filter((r) => policy.canRead(scope, r.metadata));
+            const forbidden = visible.filter((r) => !policy.canModify(scope, r.metadata));
+            if (forbidden.length > 0) {
+              throw new ForbiddenError(
+                `This user may not delete ${forbidden.length} of the records (${forbidden
+                  .slice(0, 5)
+                  .map((r) => JSON.stringify(toLogical(r.id)))
+                  .join(', ')}): they belong to other members. Nothing was deleted.`,
+                { details: { ids: forbidden.map((r) => toLogical(r.id)) } },
+              );
+            }
+            targets = visible;
+          } else {
+            userFilter = parseUserFilter(filter);
+            if (userFilter.kind === 'and' && userFilter.children.length === 0) {
+              throw new InvalidFilterError(
+                'delete({ filter }) needs a filter that selects records; an empty filter would delete everything this user may change. Use deleteAll() to erase the tenant (the policy decides who may).',
+              );
+            }
+            const test = compileFilter(userFilter);
+            // Enumerate and check in core rather than trusting a backend's delete-by-filter.
+            const all = await fetchPhysical(await allPhysicalIds(signal), signal);
+            const matching = all.filter(
+              (r) => policy.canRead(scope, r.metadata) && test(r.metadata),
+            );
+            targets = matching.filter((r) => policy.canModify(scope, r.metadata));
+            skippedCount = matching.length - targets.length;
+          }
+          await deletePhysical(
+            targets.map((r) => r.id),
+            signal,
+          );
+          const deleted = targets.map((r) => toLogical(r.id));
+          await record('delete', deleted, userFilter ? { filter: filterToJSON(userFilter) } : {});
+          return { deletedCount: deleted.length, skippedCount };
+        }),
 
-      async deleteAll(opts = {}) {
-        policy.assertCanErase(scope);
-        const ids = await allPhysicalIds(opts.signal);
-        if (shared) await deletePhysical(ids, opts.signal);
-        else
-          await call('deleteNamespace', () =>
-            store.deleteNamespace({ namespace, ...(opts.signal ? { signal: opts.signal } : {}) }),
-          );
-        const left = await allPhysicalIds(opts.signal);
-        if (left.length > 0) {
-          throw new BackendUnavailableError(
-            `Erasure of tenant ${scope.tenantKey} is incomplete: ${left.length} record(s) remain after deleting. Retry deleteAll (it is idempotent).`,
-            { details: { remaining: left.length } },
-          );
-        }
-        await record('deleteAll', ids.map(toLogical));
-        return { deletedCount: ids.length };
-      },
+      deleteAll: (opts = {}) =>
+        exclusive(async () => {
+          policy.assertCanErase(scope);
+          const ids = await allPhysicalIds(opts.signal);
+          // Read every record first: fetching re-checks tenant stamps, so a backend that put another
+          // tenant's records here is reported (SCOPE_BREACH) instead of having them erased too.
+          await fetchPhysical(ids, opts.signal);
+          if (shared) await deletePhysical(ids, opts.signal);
+          else
+            await call('deleteNamespace', () =>
+              store.deleteNamespace({ namespace, ...(opts.signal ? { signal: opts.signal } : {}) }),
+            );
+          const left = await allPhysicalIds(opts.signal);
+          if (left.length > 0) {
+            throw new BackendUnavailableError(
+              `Erasure of tenant ${scope.tenantKey} is incomplete: ${left.length} record(s) remain after deleting. Retry deleteAll (it is idempotent).`,
+              { details: { remaining: left.length } },
+            );
+          }
+          await record('deleteAll', ids.map(toLogical));
+          return { deletedCount: ids.length };
+        }),
 
       async list(input = {}) {
         const limit = input.limit ?? 100;
@@ -685,27 +739,54 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
             'cursor must be the non-empty string a previous page returned.',
           );
         }
-        const page = await call('list', () =>
-          store.list({
-            namespace,
-            limit,
-            ...(idPrefix + prefix ? { prefix: idPrefix + prefix } : {}),
-            ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
-            ...(input.signal ? { signal: input.signal } : {}),
-          }),
-        );
-        const stray = page.ids.filter((id) => !id.startsWith(idPrefix + prefix));
-        if (stray.length > 0) await breach('list returned ids outside the requested prefix', stray);
-        // Fetching the page re-checks the tenant of every id, and keeps other members' private
-        // records invisible, ids included.
-        const readable = new Set(
-          (await fetchPhysical(page.ids, input.signal))
-            .filter((r) => policy.canRead(scope, r.metadata))
-            .map((r) => r.id),
-        );
-        const logical = page.ids.filter((id) => readable.has(id)).map(toLogical);
-        await record('list', logical);
-        return page.cursor === undefined ? { ids: logical } : { ids: logical, cursor: page.cursor };
+        const listPrefix = idPrefix + prefix;
+        const listPage = async (cursor: string | undefined, pageLimit: number) => {
+          const page = await call('list', () =>
+            store.list({
+              namespace,
+              limit: pageLimit,
+              ...(listPrefix ? { prefix: listPrefix } : {}),
+              ...(cursor !== undefined ? { cursor } : {}),
+              ...(input.signal ? { signal: input.signal } : {}),
+            }),
+          );
+          const stray = page.ids.filter((id) => !id.startsWith(listPrefix));
+          if (stray.length > 0)
+            await breach('list returned ids outside the requested prefix', stray);
+          // Fetching the page re-checks the tenant of every id, and keeps other members' private
+          // records invisible, ids included.
+          const readable = new Set(
+            (await fetchPhysical(page.ids, input.signal))
+              .filter((r) => policy.canRead(scope, r.metadata))
+              .map((r) => r.id),
+          );
+          return { ...page, visible: page.ids.map((id) => readable.has(id)) };
+        };
+        // A backend cursor encodes where the page ended. It must never end on a record the
+        // caller may not see (the cursor would reveal its id), so pages are trimmed to end on a
+        // visible id, and pages with nothing visible are skipped.
+        let start = input.cursor;
+        for (;;) {
+          const page = await listPage(start, limit);
+          const lastVisible = page.visible.lastIndexOf(true);
+          let result = page;
+          if (lastVisible < 0 && page.cursor !== undefined) {
+            start = page.cursor;
+            continue;
+          }
+          if (lastVisible >= 0 && lastVisible < page.ids.length - 1 && page.cursor !== undefined) {
+            const trimmed = await listPage(start, lastVisible + 1);
+            // Changed in between: start over from the same place.
+            if (trimmed.visible[trimmed.visible.length - 1] !== true) continue;
+            result = trimmed;
+          }
+          const ids = result.ids.filter((_, i) => result.visible[i]).map(toLogical);
+          await record('list', ids);
+          const endsVisible = result.visible[result.visible.length - 1] === true;
+          return result.cursor !== undefined && endsVisible
+            ? { ids, cursor: result.cursor }
+            : { ids };
+        }
       },
     };
     return Object.freeze(handle);
