@@ -117,6 +117,25 @@ describe('parseFilter', () => {
     expectInvalid(wide, /more than 1000 comparisons/);
   });
 
+  it('refuses a small object graph that expands into a huge tree (shared sub-objects)', () => {
+    let bomb: Record<string, unknown> = { a: 1 };
+    for (let level = 0; level < FILTER_LIMITS.maxDepth; level++) bomb = { $or: Array(6).fill(bomb) };
+    const started = performance.now();
+    expectInvalid(bomb, /more than (1000 comparisons|2000 objects)/);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('refuses empty filters inside $and/$or, which would silently match everything', () => {
+    expectInvalid({ $or: [{ a: 1 }, {}] }, /filter\.\$or\[1\]: an empty filter inside \$or/);
+    expectInvalid({ $and: Array(300_000).fill({}) }, /empty filter/);
+  });
+
+  it('composes very wide filters without overflowing the stack', () => {
+    const wide = parseFilter(Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`f${i}`, i])));
+    const composed = andFilters(...Array(200).fill(wide));
+    expect(composed.kind === 'and' && composed.children.length).toBe(999 * 200);
+  });
+
   it('is exposed as a zod schema for request bodies', () => {
     expect(filterSchema.safeParse({ a: 1 }).success).toBe(true);
     const bad = filterSchema.safeParse({ a: null });

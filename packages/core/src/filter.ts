@@ -46,6 +46,8 @@ export const FILTER_LIMITS = Object.freeze({
   maxInValues: 10_000,
   /** Field comparisons in the whole filter. */
   maxComparisons: 1_000,
+  /** Objects (filters and operator objects) in the whole filter, shared sub-objects counted each time. */
+  maxNodes: 2_000,
   /** Values across the whole filter. */
   maxTotalValues: 20_000,
   /** Length of a field name or a string value. */
@@ -102,6 +104,7 @@ export function fieldNameProblem(key: string): string | null {
 class FilterParser {
   private comparisons = 0;
   private values = 0;
+  private nodes = 0;
 
   fail(path: string, problem: string): never {
     throw new InvalidFilterError(`Invalid filter at ${path}: ${problem}.`, {
@@ -113,6 +116,7 @@ class FilterParser {
     if (!isPlainObject(input)) {
       this.fail(path, `expected a plain object, got ${describe(input)}`);
     }
+    this.countNode(path);
     const parts: FilterExpression[] = [];
     for (const key of Object.keys(input)) {
       const value = input[key];
@@ -143,7 +147,12 @@ class FilterParser {
     if (depth + 1 > FILTER_LIMITS.maxDepth) {
       this.fail(path, `nesting is deeper than ${FILTER_LIMITS.maxDepth} levels of $and/$or`);
     }
-    const children = value.map((child, i) => this.parseObject(child, `${path}[${i}]`, depth + 1));
+    const children = value.map((child, i) => {
+      if (isPlainObject(child) && Object.keys(child).length === 0) {
+        this.fail(`${path}[${i}]`, `an empty filter inside ${key} matches everything; remove it`);
+      }
+      return this.parseObject(child, `${path}[${i}]`, depth + 1);
+    });
     return { kind: key === '$and' ? 'and' : 'or', children };
   }
 
@@ -162,6 +171,7 @@ class FilterParser {
     }
     const operators = Object.keys(value);
     if (operators.length === 0) this.fail(path, 'an empty operator object matches nothing useful');
+    this.countNode(path);
     return operators.map((op) => this.comparison(field, op, value[op], `${path}.${op}`));
   }
 
@@ -229,6 +239,13 @@ class FilterParser {
     this.fail(path, `expected ${expected}, got ${describe(value)}${extra}`);
   }
 
+  private countNode(path: string): void {
+    this.nodes += 1;
+    if (this.nodes > FILTER_LIMITS.maxNodes) {
+      this.fail(path, `more than ${FILTER_LIMITS.maxNodes} objects in one filter`);
+    }
+  }
+
   private count(n: number, path: string): void {
     this.values += n;
     if (this.values > FILTER_LIMITS.maxTotalValues) {
@@ -266,7 +283,8 @@ export const filterSchema = z.unknown().transform((input, ctx): FilterExpression
 export function andFilters(...parts: FilterExpression[]): FilterExpression {
   const children: FilterExpression[] = [];
   for (const part of parts) {
-    if (part.kind === 'and') children.push(...part.children);
+    // A loop, not push(...spread): a wide AND would overflow the argument stack.
+    if (part.kind === 'and') for (const child of part.children) children.push(child);
     else children.push(part);
   }
   return children.length === 1 ? children[0]! : { kind: 'and', children };

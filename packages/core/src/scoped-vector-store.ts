@@ -569,12 +569,13 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
           );
         }
         const userFilter = parseUserFilter(input.filter);
+        const composed = andFilters(readFilter, userFilter);
         const matches = await call('query', () =>
           store.query({
             namespace,
             vector,
             topK,
-            filter: andFilters(readFilter, userFilter),
+            filter: composed,
             includeValues: input.includeValues === true,
             ...(input.signal ? { signal: input.signal } : {}),
           }),
