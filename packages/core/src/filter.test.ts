@@ -119,7 +119,8 @@ describe('parseFilter', () => {
 
   it('refuses a small object graph that expands into a huge tree (shared sub-objects)', () => {
     let bomb: Record<string, unknown> = { a: 1 };
-    for (let level = 0; level < FILTER_LIMITS.maxDepth; level++) bomb = { $or: Array(6).fill(bomb) };
+    for (let level = 0; level < FILTER_LIMITS.maxDepth; level++)
+      bomb = { $or: Array(6).fill(bomb) };
     const started = performance.now();
     expectInvalid(bomb, /more than (1000 comparisons|2000 objects)/);
     expect(performance.now() - started).toBeLessThan(1_000);
@@ -131,7 +132,9 @@ describe('parseFilter', () => {
   });
 
   it('composes very wide filters without overflowing the stack', () => {
-    const wide = parseFilter(Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`f${i}`, i])));
+    const wide = parseFilter(
+      Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`f${i}`, i])),
+    );
     const composed = andFilters(...Array(200).fill(wide));
     expect(composed.kind === 'and' && composed.children.length).toBe(999 * 200);
   });

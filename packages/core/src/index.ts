@@ -107,6 +107,7 @@ export {
   isHigherBetter,
   type ListPage,
   type ListRequest,
+  MIN_SQUARED_NORM,
   type NamespaceRequest,
   type QueryRequest,
   type UpsertRequest,

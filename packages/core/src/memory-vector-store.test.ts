@@ -193,6 +193,39 @@ describe('MemoryVectorStore', () => {
     expect(await store.fetch({ namespace: 'b', ids: ['x'] })).toHaveLength(1);
   });
 
+  it('refuses near-zero vectors under cosine, where scores would become Infinity or NaN', async () => {
+    const store = createMemoryVectorStore({ dimensions: 3 });
+    const tiny = vec(1e-40, 1e-40, 1e-40);
+    await rejects(
+      store.upsert({ namespace: 'n', records: [{ id: 'poison', values: tiny, metadata: {} }] }),
+      'INVALID_INPUT',
+      /near-zero/,
+    );
+    await rejects(
+      store.query({ namespace: 'n', vector: tiny, topK: 1, includeValues: false }),
+      'INVALID_INPUT',
+      /near-zero/,
+    );
+    // Small but normal vectors rank by direction as usual.
+    await store.upsert({
+      namespace: 'n',
+      records: [
+        { id: 'small', values: vec(1e-15, 0, 0), metadata: {} },
+        { id: 'other', values: vec(0, 1, 0), metadata: {} },
+      ],
+    });
+    const matches = await store.query({
+      namespace: 'n',
+      vector: vec(1, 0, 0),
+      topK: 2,
+      includeValues: false,
+    });
+    expect(matches.map((m) => [m.id, Math.round(m.score * 1e6) / 1e6])).toEqual([
+      ['small', 1],
+      ['other', 0],
+    ]);
+  });
+
   it('refuses bad input with INVALID_INPUT and writes nothing', async () => {
     const store = createMemoryVectorStore({ dimensions: 2 });
     const good = { id: 'good', values: vec(1, 0), metadata: {} };
@@ -218,7 +251,7 @@ describe('MemoryVectorStore', () => {
         records: [good, { id: 'zero', values: vec(0, 0), metadata: {} }],
       }),
       'INVALID_INPUT',
-      /zero vector/,
+      /zero \(or near-zero/,
     );
     await rejects(
       store.upsert({

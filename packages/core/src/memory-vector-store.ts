@@ -3,13 +3,14 @@
 import { InvalidInputError } from './errors.js';
 import { compileFilter } from './filter.js';
 import type { Metadata } from './metadata.js';
-import type {
-  DistanceMetric,
-  ListPage,
-  VectorMatch,
-  VectorRecord,
-  VectorStore,
-  VectorStoreCapabilities,
+import {
+  type DistanceMetric,
+  type ListPage,
+  MIN_SQUARED_NORM,
+  type VectorMatch,
+  type VectorRecord,
+  type VectorStore,
+  type VectorStoreCapabilities,
 } from './vector-store.js';
 
 export interface MemoryVectorStoreOptions {
@@ -20,8 +21,8 @@ export interface MemoryVectorStoreOptions {
 
 interface Partition {
   data: Float32Array;
-  /** Cosine: 1/|v| per slot, so stored values stay exactly as written. */
-  inverseNorms: Float32Array;
+  /** Cosine: 1/|v| per slot, so stored values stay exactly as written. Float64: tiny norms overflow float32. */
+  inverseNorms: Float64Array;
   ids: (string | undefined)[];
   metadata: (Metadata | undefined)[];
   slots: Map<string, number>;
@@ -225,7 +226,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     if (!partition) {
       partition = {
         data: new Float32Array(INITIAL_CAPACITY * dimensions),
-        inverseNorms: new Float32Array(INITIAL_CAPACITY),
+        inverseNorms: new Float64Array(INITIAL_CAPACITY),
         ids: [],
         metadata: [],
         slots: new Map(),
@@ -244,7 +245,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     while (next < needed) next *= 2;
     const data = new Float32Array(next * dimensions);
     data.set(partition.data.subarray(0, partition.length * dimensions));
-    const inverseNorms = new Float32Array(next);
+    const inverseNorms = new Float64Array(next);
     inverseNorms.set(partition.inverseNorms.subarray(0, partition.length));
     partition.data = data;
     partition.inverseNorms = inverseNorms;
@@ -303,9 +304,12 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           );
         }
         checkVector(record.values, `records[${i}] (id "${record.id}")`);
-        if (metric === 'cosine' && dot(record.values, record.values, 0, dimensions) === 0) {
+        if (
+          metric === 'cosine' &&
+          dot(record.values, record.values, 0, dimensions) < MIN_SQUARED_NORM
+        ) {
           throw new InvalidInputError(
-            `records[${i}] (id "${record.id}") is a zero vector, which has no cosine similarity.`,
+            `records[${i}] (id "${record.id}") is a zero (or near-zero, |v| ≤ 1e-20) vector, which has no cosine similarity.`,
           );
         }
       });
@@ -329,6 +333,11 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     async query({ namespace, vector, topK, filter, includeValues }) {
       checkNamespace(namespace);
       checkVector(vector, 'The query vector');
+      if (metric === 'cosine' && dot(vector, vector, 0, dimensions) < MIN_SQUARED_NORM) {
+        throw new InvalidInputError(
+          'The query vector is a zero (or near-zero, |v| ≤ 1e-20) vector, which has no cosine similarity.',
+        );
+      }
       if (!Number.isInteger(topK) || topK < 1 || topK > capabilities.maxTopK) {
         throw new InvalidInputError(
           `topK must be an integer from 1 to ${capabilities.maxTopK}, got ${topK}.`,

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScopedRagError } from './errors.js';
 import { compileFilter } from './filter.js';
 import { createIdentity } from './identity.js';
 import { defineScopePolicy, orgPolicy, userPolicy } from './policy.js';
 import { assertScope, isScope, type Scope } from './scope.js';
+import { tenantKey } from './tenant.js';
 
 const alice = createIdentity({ userId: 'user_alice', orgId: 'org_acme', orgRole: 'org:member' });
 const adminBob = createIdentity({
@@ -187,5 +189,51 @@ describe('defineScopePolicy', () => {
       tenantFor: () => ({ kind: 'user', id: 'user_victim' }),
     });
     expect(codeOf(() => rogue.scopeFor(alice))).toBe('FORBIDDEN');
+  });
+});
+
+describe('namespace names', () => {
+  const tenantArb = fc.record({
+    kind: fc.constantFrom<'user' | 'org'>('user', 'org'),
+    id: fc.oneof(
+      fc.string({ minLength: 1, maxLength: 8 }),
+      fc.constantFrom('x', 'o_x', 'u_x', 'a-', '_', '-'),
+    ),
+  });
+  const prefixArb = fc.stringMatching(/^([a-z0-9][a-z0-9-]{0,6}-)?$/);
+  const sharedArb = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,12}$/);
+
+  it('never coincide across tenants and prefixes sharing one store', () => {
+    fc.assert(
+      fc.property(prefixArb, tenantArb, prefixArb, tenantArb, (p1, t1, p2, t2) => {
+        const same = p1 === p2 && t1.kind === t2.kind && t1.id === t2.id;
+        expect(p1 + tenantKey(t1) === p2 + tenantKey(t2)).toBe(same);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it("a shared namespace never coincides with a tenant's own namespace", () => {
+    fc.assert(
+      fc.property(sharedArb, prefixArb, tenantArb, (shared, prefix, tenant) => {
+        expect(shared).not.toBe(prefix + tenantKey(tenant));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('custom policies cannot invent tenant kinds', () => {
+    for (const kind of ['team', 'toString', '__proto__', undefined]) {
+      const policy = defineScopePolicy({
+        name: 'bad',
+        tenantFor: () => ({ kind, id: 'x' }) as never,
+      });
+      expect(
+        codeOf(() => policy.scopeFor(alice)),
+        String(kind),
+      ).toBe('INVALID_INPUT');
+    }
+    const empty = defineScopePolicy({ name: 'bad', tenantFor: () => ({ kind: 'org', id: '' }) });
+    expect(codeOf(() => empty.scopeFor(alice))).toBe('INVALID_INPUT');
   });
 });

@@ -82,21 +82,33 @@ export interface ScopePolicySpec {
   isolation?: IsolationOptions;
 }
 
-const NAMESPACE_PREFIX = /^[a-z0-9_-]{0,40}$/;
+// Namespace names must never coincide across tenants, policies or isolation modes sharing one
+// store. Tenant keys start with `u_` or `o_` and are the only names with `_` in second place;
+// a prefix has no `_` and ends with `-`, so the first `_` always marks where the key starts; a
+// shared namespace has no `_` at all, so it can't equal any per-tenant name.
+const NAMESPACE_PREFIX = /^([a-z0-9][a-z0-9-]{0,38}-)?$/;
+const SHARED_NAMESPACE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function resolveIsolation(input: IsolationOptions | undefined): Isolation {
   if (input === undefined || input.mode === 'namespace') {
     const prefix = input?.prefix ?? '';
     if (!NAMESPACE_PREFIX.test(prefix)) {
       throw new InvalidInputError(
-        `Namespace prefix "${prefix}" must match ${NAMESPACE_PREFIX} (lower-case letters, digits, "_" and "-").`,
+        `Namespace prefix ${JSON.stringify(prefix)} must be empty or lower-case letters, digits and "-", ending with "-" (e.g. "prod-"), so no two tenants' namespaces can coincide.`,
       );
     }
     return Object.freeze({ mode: 'namespace', prefix });
   }
+  if (input.mode !== 'shared') {
+    throw new InvalidInputError(
+      `Isolation mode must be "namespace" or "shared", got ${JSON.stringify(String((input as { mode: unknown }).mode))}.`,
+    );
+  }
   const namespace = input.namespace ?? 'shared';
-  if (!/^[a-z0-9_-]{1,64}$/.test(namespace)) {
-    throw new InvalidInputError(`Shared namespace "${namespace}" must match /^[a-z0-9_-]{1,64}$/.`);
+  if (!SHARED_NAMESPACE.test(namespace)) {
+    throw new InvalidInputError(
+      `Shared namespace ${JSON.stringify(namespace)} must be 1–64 lower-case letters, digits and "-" (no "_", which would let it coincide with a tenant's own namespace).`,
+    );
   }
   return Object.freeze({ mode: 'shared', namespace });
 }
@@ -138,7 +150,10 @@ export function defineScopePolicy(spec: ScopePolicySpec): ScopePolicy {
     isolation,
     scopeFor(identity) {
       const verified = createIdentity(identity);
-      const tenant = spec.tenantFor(verified);
+      const proposed = spec.tenantFor(verified);
+      // Copy once, then validate the copy (tenantKey refuses unknown kinds and empty ids).
+      const tenant: Tenant = { kind: proposed?.kind, id: proposed?.id };
+      const key = tenantKey(tenant);
       if (tenant.kind === 'user' && tenant.id !== verified.userId) {
         throw new ForbiddenError(
           `Policy "${spec.name}" mapped user ${verified.userId} to another user's personal tenant; a personal tenant belongs to its user only.`,
@@ -147,7 +162,7 @@ export function defineScopePolicy(spec: ScopePolicySpec): ScopePolicy {
       return mintScope(
         {
           tenant,
-          tenantKey: tenantKey(tenant),
+          tenantKey: key,
           userId: verified.userId,
           orgRole: tenant.kind === 'org' ? verified.orgRole : null,
           orgPermissions: tenant.kind === 'org' ? verified.orgPermissions : [],

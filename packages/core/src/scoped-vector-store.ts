@@ -26,7 +26,7 @@ import type { Identity } from './identity.js';
 import { type Metadata, type MetadataValue, metadataByteSize, parseMetadata } from './metadata.js';
 import { type ScopePolicy, SHARED_ID_SEPARATOR, type Visibility } from './policy.js';
 import { assertScope, type Scope } from './scope.js';
-import type { VectorRecord, VectorStore } from './vector-store.js';
+import { MIN_SQUARED_NORM, type VectorRecord, type VectorStore } from './vector-store.js';
 
 export interface ScopedVectorStoreLimits {
   /** Most records one `upsert` call takes. Default 1,000. */
@@ -353,8 +353,10 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         }
         squares += value * value;
       }
-      if (caps.metric === 'cosine' && squares === 0) {
-        throw new InvalidInputError(`${where} is a zero vector, which has no cosine similarity.`);
+      if (caps.metric === 'cosine' && squares < MIN_SQUARED_NORM) {
+        throw new InvalidInputError(
+          `${where} is a zero (or near-zero, |v| ≤ 1e-20) vector, which has no cosine similarity.`,
+        );
       }
       return vector;
     }

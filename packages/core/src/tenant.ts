@@ -57,14 +57,21 @@ export function decodeKeyPart(encoded: string): string {
 
 /** The tenant key of a tenant, e.g. `u_user_2-2f-o` for the user `user_2Wo`; a valid namespace. */
 export function tenantKey(tenant: Tenant): string {
-  if (typeof tenant.id !== 'string' || tenant.id.length === 0) {
-    throw new InvalidInputError(`A ${tenant.kind} tenant needs a non-empty id.`);
+  // Read once: a getter must not pass the checks with one value and be encoded with another.
+  const { kind, id } = tenant;
+  if (kind !== 'user' && kind !== 'org') {
+    throw new InvalidInputError(
+      `A tenant's kind must be "user" or "org", got ${JSON.stringify(String(kind))}.`,
+    );
   }
-  const key = KIND_PREFIX[tenant.kind] + encodeKeyPart(tenant.id);
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new InvalidInputError(`A ${kind} tenant needs a non-empty string id.`);
+  }
+  const key = KIND_PREFIX[kind] + encodeKeyPart(id);
   if (key.length > MAX_TENANT_KEY_LENGTH) {
     throw new InvalidInputError(
-      `The ${tenant.kind} id is too long to form a tenant key (${key.length} > ${MAX_TENANT_KEY_LENGTH} characters once encoded). Use shorter ids; ids are never truncated, because truncation would let two tenants share data.`,
-      { details: { kind: tenant.kind, encodedLength: key.length } },
+      `The ${kind} id is too long to form a tenant key (${key.length} > ${MAX_TENANT_KEY_LENGTH} characters once encoded). Use shorter ids; ids are never truncated, because truncation would let two tenants share data.`,
+      { details: { kind, encodedLength: key.length } },
     );
   }
   return key;

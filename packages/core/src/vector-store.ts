@@ -13,6 +13,9 @@ export function isHigherBetter(metric: DistanceMetric): boolean {
   return metric !== 'euclidean';
 }
 
+/** Cosine needs |v| > 1e-20: below it, scores degenerate into Infinity or NaN. Such vectors are refused. */
+export const MIN_SQUARED_NORM = 1e-40;
+
 export interface VectorRecord {
   readonly id: string;
   readonly values: Float32Array;

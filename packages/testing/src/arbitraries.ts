@@ -7,6 +7,10 @@ import fc from 'fast-check';
 export const HOSTILE_IDS: readonly string[] = Object.freeze([
   'user_1',
   'USER_1',
+  // Tenant keys that collide if a backend folds "-" into "_" (u_-1t- vs u__1t_, u_-19- vs u__19_).
+  'A',
+  '_1t_',
+  '_19_',
   'User_1',
   'org_1',
   'u_user_1',
@@ -38,6 +42,7 @@ export const hostileIdArb: fc.Arbitrary<string> = fc.oneof(
 /** Record ids as apps send them: valid printable ASCII, with ids shared across tenants. */
 export const RECORD_IDS: readonly string[] = Object.freeze([
   'doc-1',
+  'Doc-1',
   'doc-2',
   'doc-10',
   'a',
@@ -50,6 +55,13 @@ export const RECORD_IDS: readonly string[] = Object.freeze([
   'toString',
   ' ',
   'doc-1 ',
+  // Characters that break adapters which put ids in URLs or paths unescaped.
+  'a/b',
+  'a?b',
+  'a&b',
+  '%23',
+  'a+b',
+  `long-${'x'.repeat(380)}`,
 ]);
 export const recordIdArb: fc.Arbitrary<string> = fc.constantFrom(...RECORD_IDS);
 

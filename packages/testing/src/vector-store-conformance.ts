@@ -608,6 +608,68 @@ export function describeVectorStoreConformance(
           await store.deleteNamespace({ namespace: empty });
         });
 
+        it('keeps namespaces apart that differ only in "-" versus "_"', async () => {
+          const base = freshNamespace();
+          const dashed = `${base}-x-y`;
+          const underscored = `${base}-x_y`;
+          await store.upsert({
+            namespace: dashed,
+            records: [{ id: 'r', values: vec(1), metadata: { ns: 'dashed' } }],
+          });
+          await store.upsert({
+            namespace: underscored,
+            records: [{ id: 'r', values: vec(1), metadata: { ns: 'underscored' } }],
+          });
+          expect((await store.fetch({ namespace: dashed, ids: ['r'] }))[0]?.metadata).toEqual({
+            ns: 'dashed',
+          });
+          expect((await store.fetch({ namespace: underscored, ids: ['r'] }))[0]?.metadata).toEqual({
+            ns: 'underscored',
+          });
+          await store.deleteNamespace({ namespace: underscored });
+          expect(await store.fetch({ namespace: dashed, ids: ['r'] })).toHaveLength(1);
+        });
+
+        it('treats ids as exact, case-sensitive strings, whatever characters they hold', async () => {
+          const namespace = freshNamespace();
+          const ids = [
+            'Doc-1',
+            'doc-1',
+            'DOC-1',
+            'a/b',
+            'a?b',
+            'a&b',
+            '%23',
+            '#',
+            'a b',
+            'a+b',
+            ' ',
+            'x'.repeat(store.capabilities.maxIdLength),
+          ];
+          await store.upsert({
+            namespace,
+            records: ids.map((id, i) => ({ id, values: vec(1, i), metadata: { i } })),
+          });
+          const fetched = await store.fetch({ namespace, ids });
+          expect(fetched.map((r) => [r.id, r.metadata.i]).sort()).toEqual(
+            ids.map((id, i) => [id, i]).sort(),
+          );
+          const listed: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.list({ namespace, limit: 5, ...(cursor ? { cursor } : {}) });
+            listed.push(...page.ids);
+            cursor = page.cursor;
+          } while (cursor !== undefined);
+          expect(listed).toEqual([...ids].sort());
+          await store.delete({ namespace, ids: ['doc-1'] });
+          expect(
+            (await store.fetch({ namespace, ids: ['Doc-1', 'doc-1', 'DOC-1'] }))
+              .map((r) => r.id)
+              .sort(),
+          ).toEqual(['DOC-1', 'Doc-1']);
+        });
+
         it('ranks best first, honours topK and includeValues', async () => {
           const namespace = freshNamespace();
           const records = [vec(1, 0), vec(1, 1), vec(0, 1), vec(-1, 0), vec(2, 0.5)].map(
