@@ -46,8 +46,8 @@ export interface ScopePolicy {
   scopeFor(identity: Identity): Scope;
   /** True when `key` is reserved (refused in user metadata and filters). */
   isReservedKey(key: string): boolean;
-  /** The namespace holding this scope's records. */
-  namespaceFor(scope: Scope): string;
+  /** The namespace holding a tenant's records (pass a Scope, or `{ tenantKey }` for lifecycle work). */
+  namespaceFor(tenant: { readonly tenantKey: string }): string;
   /** The filter ANDed onto every read: what this scope may see. */
   readFilter(scope: Scope): FilterExpression;
   /** The filter for deletes and overwrites: what this scope may change. */
@@ -173,8 +173,8 @@ export function defineScopePolicy(spec: ScopePolicySpec): ScopePolicy {
       );
     },
     isReservedKey: (key) => reserved.has(key),
-    namespaceFor: (scope) =>
-      isolation.mode === 'namespace' ? isolation.prefix + scope.tenantKey : isolation.namespace,
+    namespaceFor: (tenant) =>
+      isolation.mode === 'namespace' ? isolation.prefix + tenant.tenantKey : isolation.namespace,
     readFilter: (scope) => ({
       kind: 'and',
       children: [

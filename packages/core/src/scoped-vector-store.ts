@@ -241,12 +241,14 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     }
   }
 
-  function forScope(scope: Scope): ScopedVectors {
-    assertScope(scope, policy);
-    const namespace = policy.namespaceFor(scope);
-    const idPrefix = shared ? scope.tenantKey + SHARED_ID_SEPARATOR : '';
-    const maxIdLength = Math.min(limits.maxIdLength, caps.maxIdLength - idPrefix.length);
-    const readFilter = policy.readFilter(scope);
+  // The raw operations on one tenant's records, with the re-checks every caller needs. `actor`
+  // names who acts in audit events: the scope's user, or the lifecycle source for erasure.
+  function openTenant(
+    tenantKey: string,
+    actor: { readonly userId: string; readonly policy: string },
+  ) {
+    const namespace = policy.namespaceFor({ tenantKey });
+    const idPrefix = shared ? tenantKey + SHARED_ID_SEPARATOR : '';
     const toPhysical = (id: string) => idPrefix + id;
     const toLogical = (id: string) => id.slice(idPrefix.length);
     // Writes to one namespace run one at a time in this process, so the ownership check before an
@@ -264,9 +266,9 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         await audit.record({
           action,
           at: new Date().toISOString(),
-          tenantKey: scope.tenantKey,
-          userId: scope.userId,
-          policy: scope.policy,
+          tenantKey: tenantKey,
+          userId: actor.userId,
+          policy: actor.policy,
           namespace,
           ids,
           ...extra,
@@ -282,12 +284,12 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
 
     async function breach(reason: string, ids: readonly string[]): Promise<never> {
       const error = new ScopeBreachError(
-        `The ${store.provider} vector store returned ${ids.length} record(s) outside the scope of tenant ${scope.tenantKey} (${reason}). Nothing was returned. The adapter is not honouring namespaces or filters; report it to the adapter's maintainers.`,
+        `The ${store.provider} vector store returned ${ids.length} record(s) outside the scope of tenant ${tenantKey} (${reason}). Nothing was returned. The adapter is not honouring namespaces or filters; report it to the adapter's maintainers.`,
         // Ids stay out of the error (it may reach a client); the audit sink gets them.
         {
           details: {
             provider: store.provider,
-            tenantKey: scope.tenantKey,
+            tenantKey: tenantKey,
             count: ids.length,
             reason,
           },
@@ -301,6 +303,123 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
       throw error;
     }
 
+    // Fetches physical ids in store-sized chunks; checks the backend returned only ids we asked for.
+    async function fetchPhysical(
+      physicalIds: readonly string[],
+      signal?: AbortSignal,
+    ): Promise<VectorRecord[]> {
+      const out: VectorRecord[] = [];
+      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
+        const records = await call('fetch', () =>
+          store.fetch({ namespace, ids: chunk, ...(signal ? { signal } : {}) }),
+        );
+        const asked = new Set(chunk);
+        const stray = records.filter((r) => !asked.has(r.id) || !r.id.startsWith(idPrefix));
+        if (stray.length > 0)
+          await breach(
+            'fetch returned ids that were not requested',
+            stray.map((r) => r.id),
+          );
+        const foreign = records.filter((r) => r.metadata[keys.tenant] !== tenantKey);
+        if (foreign.length > 0)
+          await breach(
+            "fetch returned another tenant's records",
+            foreign.map((r) => r.id),
+          );
+        out.push(...records);
+      }
+      return out;
+    }
+
+    async function deletePhysical(
+      physicalIds: readonly string[],
+      signal?: AbortSignal,
+    ): Promise<void> {
+      const done: string[] = [];
+      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
+        try {
+          await store.delete({ namespace, ids: chunk, ...(signal ? { signal } : {}) });
+        } catch (error) {
+          throw new BackendUnavailableError(
+            `Deleting failed after ${done.length} of ${physicalIds.length} records; retry the delete (it is idempotent).`,
+            {
+              cause: error,
+              details: {
+                deletedIds: done.map(toLogical),
+                remainingIds: physicalIds.slice(done.length).map(toLogical),
+              },
+            },
+          );
+        }
+        done.push(...chunk);
+      }
+    }
+
+    // Every physical id of this tenant, page by page (namespace mode: the whole namespace).
+    async function allPhysicalIds(signal?: AbortSignal): Promise<string[]> {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call('list', () =>
+          store.list({
+            namespace,
+            limit: Math.min(1_000, caps.maxIdsPerRequest),
+            ...(idPrefix ? { prefix: idPrefix } : {}),
+            ...(cursor !== undefined ? { cursor } : {}),
+            ...(signal ? { signal } : {}),
+          }),
+        );
+        const stray = page.ids.filter((id) => !id.startsWith(idPrefix));
+        if (stray.length > 0) await breach('list returned ids outside the tenant prefix', stray);
+        ids.push(...page.ids);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return ids;
+    }
+
+    // Erases every record of the tenant: reads them all first (fetching re-checks tenant stamps,
+    // so a backend that put another tenant's records here is reported as a breach instead of
+    // having them erased too), deletes, then verifies that nothing is left. Returns the ids.
+    async function eraseAll(signal?: AbortSignal): Promise<string[]> {
+      const ids = await allPhysicalIds(signal);
+      await fetchPhysical(ids, signal);
+      if (shared) await deletePhysical(ids, signal);
+      else
+        await call('deleteNamespace', () =>
+          store.deleteNamespace({ namespace, ...(signal ? { signal } : {}) }),
+        );
+      const left = await allPhysicalIds(signal);
+      if (left.length > 0) {
+        throw new BackendUnavailableError(
+          `Erasure of tenant ${tenantKey} is incomplete: ${left.length} record(s) remain after deleting. Retry (erasure is idempotent).`,
+          { details: { remaining: left.length } },
+        );
+      }
+      return ids.map(toLogical);
+    }
+
+    return {
+      namespace,
+      idPrefix,
+      toPhysical,
+      toLogical,
+      exclusive,
+      record,
+      breach,
+      fetchPhysical,
+      deletePhysical,
+      allPhysicalIds,
+      eraseAll,
+    };
+  }
+
+  function forScope(scope: Scope): ScopedVectors {
+    assertScope(scope, policy);
+    const tenant = openTenant(scope.tenantKey, scope);
+    const { namespace, idPrefix, toPhysical, toLogical, exclusive, record, breach } = tenant;
+    const { fetchPhysical, deletePhysical, allPhysicalIds } = tenant;
+    const maxIdLength = Math.min(limits.maxIdLength, caps.maxIdLength - idPrefix.length);
+    const readFilter = policy.readFilter(scope);
     function checkId(id: unknown, where: string): string {
       if (
         typeof id !== 'string' ||
@@ -388,80 +507,6 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         owner: String(metadata[keys.owner]),
         visibility: metadata[keys.visibility] === 'org' ? 'org' : 'private',
       };
-    }
-
-    // Fetches physical ids in store-sized chunks; checks the backend returned only ids we asked for.
-    async function fetchPhysical(
-      physicalIds: readonly string[],
-      signal?: AbortSignal,
-    ): Promise<VectorRecord[]> {
-      const out: VectorRecord[] = [];
-      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
-        const records = await call('fetch', () =>
-          store.fetch({ namespace, ids: chunk, ...(signal ? { signal } : {}) }),
-        );
-        const asked = new Set(chunk);
-        const stray = records.filter((r) => !asked.has(r.id) || !r.id.startsWith(idPrefix));
-        if (stray.length > 0)
-          await breach(
-            'fetch returned ids that were not requested',
-            stray.map((r) => r.id),
-          );
-        const foreign = records.filter((r) => r.metadata[keys.tenant] !== scope.tenantKey);
-        if (foreign.length > 0)
-          await breach(
-            "fetch returned another tenant's records",
-            foreign.map((r) => r.id),
-          );
-        out.push(...records);
-      }
-      return out;
-    }
-
-    async function deletePhysical(
-      physicalIds: readonly string[],
-      signal?: AbortSignal,
-    ): Promise<void> {
-      const done: string[] = [];
-      for (const chunk of chunks(physicalIds, caps.maxIdsPerRequest)) {
-        try {
-          await store.delete({ namespace, ids: chunk, ...(signal ? { signal } : {}) });
-        } catch (error) {
-          throw new BackendUnavailableError(
-            `Deleting failed after ${done.length} of ${physicalIds.length} records; retry the delete (it is idempotent).`,
-            {
-              cause: error,
-              details: {
-                deletedIds: done.map(toLogical),
-                remainingIds: physicalIds.slice(done.length).map(toLogical),
-              },
-            },
-          );
-        }
-        done.push(...chunk);
-      }
-    }
-
-    // Every physical id of this tenant, page by page (namespace mode: the whole namespace).
-    async function allPhysicalIds(signal?: AbortSignal): Promise<string[]> {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await call('list', () =>
-          store.list({
-            namespace,
-            limit: Math.min(1_000, caps.maxIdsPerRequest),
-            ...(idPrefix ? { prefix: idPrefix } : {}),
-            ...(cursor !== undefined ? { cursor } : {}),
-            ...(signal ? { signal } : {}),
-          }),
-        );
-        const stray = page.ids.filter((id) => !id.startsWith(idPrefix));
-        if (stray.length > 0) await breach('list returned ids outside the tenant prefix', stray);
-        ids.push(...page.ids);
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      return ids;
     }
 
     const handle: ScopedVectors = {
@@ -699,23 +744,8 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
       deleteAll: (opts = {}) =>
         exclusive(async () => {
           policy.assertCanErase(scope);
-          const ids = await allPhysicalIds(opts.signal);
-          // Read every record first: fetching re-checks tenant stamps, so a backend that put another
-          // tenant's records here is reported (SCOPE_BREACH) instead of having them erased too.
-          await fetchPhysical(ids, opts.signal);
-          if (shared) await deletePhysical(ids, opts.signal);
-          else
-            await call('deleteNamespace', () =>
-              store.deleteNamespace({ namespace, ...(opts.signal ? { signal: opts.signal } : {}) }),
-            );
-          const left = await allPhysicalIds(opts.signal);
-          if (left.length > 0) {
-            throw new BackendUnavailableError(
-              `Erasure of tenant ${scope.tenantKey} is incomplete: ${left.length} record(s) remain after deleting. Retry deleteAll (it is idempotent).`,
-              { details: { remaining: left.length } },
-            );
-          }
-          await record('deleteAll', ids.map(toLogical));
+          const ids = await tenant.eraseAll(opts.signal);
+          await record('deleteAll', ids);
           return { deletedCount: ids.length };
         }),
 
