@@ -1,7 +1,16 @@
 // The AuditSink port: an append-only record of who touched which records, with which filter.
 import type { Filter } from './filter.js';
 
-export type AuditAction = 'upsert' | 'query' | 'fetch' | 'list' | 'delete' | 'deleteAll' | 'breach';
+export type AuditAction =
+  | 'upsert'
+  | 'query'
+  | 'fetch'
+  | 'list'
+  | 'delete'
+  | 'deleteAll'
+  /** Lifecycle erasure (a deleted user or organization), by `userId` = the lifecycle source. */
+  | 'erase'
+  | 'breach';
 
 export interface AuditEvent {
   readonly action: AuditAction;

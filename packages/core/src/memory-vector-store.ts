@@ -7,6 +7,7 @@ import {
   type DistanceMetric,
   type ListPage,
   MIN_SQUARED_NORM,
+  type NamespacePage,
   type VectorMatch,
   type VectorRecord,
   type VectorStore,
@@ -415,6 +416,21 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const ids = matching.slice(0, limit);
       return matching.length > limit ? { ids, cursor: ids[ids.length - 1]! } : { ids };
+    },
+
+    async listNamespaces({ prefix = '', limit, cursor }): Promise<NamespacePage> {
+      if (!Number.isInteger(limit) || limit < 1 || limit > capabilities.maxIdsPerRequest) {
+        throw new InvalidInputError(
+          `limit must be an integer from 1 to ${capabilities.maxIdsPerRequest}, got ${limit}.`,
+        );
+      }
+      const matching = [...partitions.keys()]
+        .filter((name) => name.startsWith(prefix) && (cursor === undefined || name > cursor))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const namespaces = matching.slice(0, limit);
+      return matching.length > limit
+        ? { namespaces, cursor: namespaces[namespaces.length - 1]! }
+        : { namespaces };
     },
 
     async deleteNamespace({ namespace }) {

@@ -36,7 +36,14 @@ function setup(
 describe('createScopedVectorStore', () => {
   it('has no query method of its own: every operation goes through a scope', () => {
     const { vectors } = setup();
-    expect(Object.keys(vectors).sort()).toEqual(['forIdentity', 'forScope', 'policy']);
+    expect(Object.keys(vectors).sort()).toEqual([
+      'eraseMember',
+      'eraseTenant',
+      'eraseUser',
+      'forIdentity',
+      'forScope',
+      'policy',
+    ]);
   });
 
   it('refuses a missing scope and a hand-built scope with UNSCOPED_QUERY', () => {
@@ -467,5 +474,88 @@ describe('createScopedVectorStore', () => {
       (await errorOf(vectors.forIdentity(alice).upsert([{ id: 'theirs', values: v(1, 0, 0) }])))
         .code,
     ).toBe('SCOPE_BREACH');
+  });
+
+  describe.each([
+    ['namespace per tenant', orgPolicy()],
+    ['shared namespace', orgPolicy({ isolation: { mode: 'shared', namespace: 'all' } })],
+  ])('lifecycle erasure (%s)', (_, policy) => {
+    async function seed() {
+      const ctx = setup(policy);
+      const { vectors } = ctx;
+      const aliceHome = createIdentity({ userId: 'user_alice' });
+      const aliceGlobex = createIdentity({ userId: 'user_alice', orgId: 'org_globex' });
+      await vectors.forIdentity(aliceHome).upsert([{ id: 'diary', values: v(1, 0, 0) }]);
+      await vectors.forIdentity(alice).upsert([
+        { id: 'acme-shared', values: v(1, 0, 0) },
+        { id: 'acme-private', values: v(1, 0, 0), visibility: 'private' },
+      ]);
+      await vectors
+        .forIdentity(aliceGlobex)
+        .upsert([{ id: 'globex-private', values: v(1, 0, 0), visibility: 'private' }]);
+      await vectors
+        .forIdentity(bob)
+        .upsert([{ id: 'bob-private', values: v(1, 0, 0), visibility: 'private' }]);
+      await vectors.forIdentity(carol).upsert([{ id: 'carol-shared', values: v(1, 0, 0) }]);
+      return { ...ctx, aliceHome, aliceGlobex };
+    }
+
+    it('eraseUser removes the personal tenant and private records everywhere, keeps org-visible ones', async () => {
+      const { vectors, audit, aliceHome, aliceGlobex } = await seed();
+      const receipt = await vectors.eraseUser('user_alice', { actor: 'clerk:webhook:msg_1' });
+      expect(receipt).toEqual({ deletedCount: 3, tenantsScanned: 3, verified: true });
+      expect((await vectors.forIdentity(aliceHome).list()).ids).toEqual([]);
+      expect((await vectors.forIdentity(alice).list()).ids).toEqual(['acme-shared']);
+      expect((await vectors.forIdentity(aliceGlobex).list()).ids).toEqual(['carol-shared']);
+      expect((await vectors.forIdentity(bob).list()).ids).toEqual(['acme-shared', 'bob-private']);
+      expect(
+        audit.events
+          .filter((e) => e.action === 'erase')
+          .every((e) => e.userId === 'clerk:webhook:msg_1'),
+      ).toBe(true);
+      // Idempotent: a retried webhook erases nothing more and still verifies.
+      expect(await vectors.eraseUser('user_alice')).toEqual({
+        deletedCount: 0,
+        tenantsScanned: 3,
+        verified: true,
+      });
+    });
+
+    it('eraseTenant removes an organization completely and nothing else', async () => {
+      const { vectors, aliceHome } = await seed();
+      expect(await vectors.eraseTenant({ kind: 'org', id: 'org_acme' })).toEqual({
+        deletedCount: 3,
+        tenantsScanned: 1,
+        verified: true,
+      });
+      expect((await vectors.forIdentity(bob).list()).ids).toEqual([]);
+      expect((await vectors.forIdentity(carol).list()).ids).toEqual(
+        ['carol-shared', 'globex-private'].filter((id) => id !== 'globex-private'),
+      );
+      expect((await vectors.forIdentity(aliceHome).list()).ids).toEqual(['diary']);
+    });
+
+    it("eraseMember removes a former member's private records in that organization only", async () => {
+      const { vectors, aliceGlobex } = await seed();
+      expect(await vectors.eraseMember('user_alice', 'org_acme')).toEqual({
+        deletedCount: 1,
+        tenantsScanned: 1,
+        verified: true,
+      });
+      expect((await vectors.forIdentity(alice).list()).ids).toEqual(['acme-shared']);
+      expect((await vectors.forIdentity(aliceGlobex).list()).ids).toEqual([
+        'carol-shared',
+        'globex-private',
+      ]);
+    });
+
+    it('refuses invalid ids with INVALID_INPUT', async () => {
+      const { vectors } = setup(policy);
+      expect((await errorOf(vectors.eraseUser(''))).code).toBe('INVALID_INPUT');
+      expect((await errorOf(vectors.eraseTenant({ kind: 'team', id: 'x' } as never))).code).toBe(
+        'INVALID_INPUT',
+      );
+      expect((await errorOf(vectors.eraseMember('user_alice', ''))).code).toBe('INVALID_INPUT');
+    });
   });
 });

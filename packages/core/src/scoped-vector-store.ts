@@ -26,6 +26,7 @@ import type { Identity } from './identity.js';
 import { type Metadata, type MetadataValue, metadataByteSize, parseMetadata } from './metadata.js';
 import { type ScopePolicy, SHARED_ID_SEPARATOR, type Visibility } from './policy.js';
 import { assertScope, type Scope } from './scope.js';
+import { parseTenantKey, type Tenant, tenantKey } from './tenant.js';
 import { MIN_SQUARED_NORM, type VectorRecord, type VectorStore } from './vector-store.js';
 
 export interface ScopedVectorStoreLimits {
@@ -126,12 +127,43 @@ export interface ScopedVectors {
   list(input?: ListInput): Promise<{ ids: string[]; cursor?: string }>;
 }
 
+export interface ErasureReceipt {
+  /** Records deleted from the vector store. */
+  readonly deletedCount: number;
+  /** Tenants whose records were examined. */
+  readonly tenantsScanned: number;
+  /** A follow-up read found nothing left behind. An incomplete erasure throws instead. */
+  readonly verified: true;
+}
+
+export interface LifecycleOptions {
+  /** Who asks, for the audit trail (e.g. `clerk:webhook:msg_123`). Default `system`. */
+  readonly actor?: string;
+  readonly signal?: AbortSignal;
+}
+
 export interface ScopedVectorStore {
   readonly policy: ScopePolicy;
   /** The handle for a scope made by this store's policy. */
   forScope(scope: Scope): ScopedVectors;
   /** Shorthand for `forScope(policy.scopeFor(identity))`. */
   forIdentity(identity: Identity): ScopedVectors;
+  /**
+   * Lifecycle: erases every record of a tenant (an organization or a personal workspace was
+   * deleted). Bypasses the policy's erase permission, so call it only from a verified lifecycle
+   * source such as a Clerk webhook, never with ids taken from a user request. Idempotent.
+   */
+  eraseTenant(tenant: Tenant, options?: LifecycleOptions): Promise<ErasureReceipt>;
+  /**
+   * Lifecycle: erases a deleted user's personal tenant and their private records in every
+   * organization. Their org-visible records stay with the organization. Idempotent.
+   */
+  eraseUser(userId: string, options?: LifecycleOptions): Promise<ErasureReceipt>;
+  /**
+   * Lifecycle: erases a user's private records in one organization (their membership ended, so
+   * nobody could read them any more). Their org-visible records stay. Idempotent.
+   */
+  eraseMember(userId: string, orgId: string, options?: LifecycleOptions): Promise<ErasureReceipt>;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
@@ -825,9 +857,119 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     return Object.freeze(handle);
   }
 
+  const systemActor = (options: LifecycleOptions) => ({
+    userId: options.actor ?? 'system',
+    policy: policy.name,
+  });
+
+  async function eraseTenant(
+    tenant: Tenant,
+    options: LifecycleOptions = {},
+  ): Promise<ErasureReceipt> {
+    const access = openTenant(tenantKey(tenant), systemActor(options));
+    const ids = await access.exclusive(() => access.eraseAll(options.signal));
+    await access.record('erase', ids);
+    return { deletedCount: ids.length, tenantsScanned: 1, verified: true };
+  }
+
+  // Deletes a user's private records in one tenant, then checks none is left.
+  async function erasePrivateRecords(
+    userId: string,
+    key: string,
+    options: LifecycleOptions,
+  ): Promise<number> {
+    const { signal } = options;
+    const access = openTenant(key, systemActor(options));
+    return access.exclusive(async () => {
+      const records = await access.fetchPhysical(await access.allPhysicalIds(signal), signal);
+      const theirs = records
+        .filter((r) => r.metadata[keys.owner] === userId && r.metadata[keys.visibility] !== 'org')
+        .map((r) => r.id);
+      await access.deletePhysical(theirs, signal);
+      const left = await access.fetchPhysical(theirs, signal);
+      if (left.length > 0) {
+        throw new BackendUnavailableError(
+          `Erasure of user ${userId}'s private records in tenant ${key} is incomplete: ${left.length} remain. Retry (erasure is idempotent).`,
+          { details: { remaining: left.length } },
+        );
+      }
+      await access.record('erase', theirs.map(access.toLogical));
+      return theirs.length;
+    });
+  }
+
+  // Keys of every organization tenant with records in this store.
+  async function orgTenantKeys(signal?: AbortSignal): Promise<string[]> {
+    const isolation = policy.isolation;
+    const keys = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      if (isolation.mode === 'namespace') {
+        const page = await call('listNamespaces', () =>
+          store.listNamespaces({
+            prefix: `${isolation.prefix}o_`,
+            limit: 1_000,
+            ...(cursor !== undefined ? { cursor } : {}),
+            ...(signal ? { signal } : {}),
+          }),
+        );
+        for (const name of page.namespaces) keys.add(name.slice(isolation.prefix.length));
+        cursor = page.cursor;
+      } else {
+        const page = await call('list', () =>
+          store.list({
+            namespace: isolation.namespace,
+            prefix: 'o_',
+            limit: Math.min(1_000, caps.maxIdsPerRequest),
+            ...(cursor !== undefined ? { cursor } : {}),
+            ...(signal ? { signal } : {}),
+          }),
+        );
+        for (const id of page.ids) keys.add(id.slice(0, id.indexOf(SHARED_ID_SEPARATOR)));
+        cursor = page.cursor;
+      }
+    } while (cursor !== undefined);
+    // Only well-formed org keys: anything else was not written by scoped-rag.
+    return [...keys].filter((key) => {
+      try {
+        return parseTenantKey(key).kind === 'org';
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  async function eraseUser(
+    userId: string,
+    options: LifecycleOptions = {},
+  ): Promise<ErasureReceipt> {
+    const personal = await eraseTenant({ kind: 'user', id: userId }, options);
+    const orgs = await orgTenantKeys(options.signal);
+    let deletedCount = personal.deletedCount;
+    for (const key of orgs) deletedCount += await erasePrivateRecords(userId, key, options);
+    return { deletedCount, tenantsScanned: 1 + orgs.length, verified: true };
+  }
+
+  async function eraseMember(
+    userId: string,
+    orgId: string,
+    options: LifecycleOptions = {},
+  ): Promise<ErasureReceipt> {
+    tenantKey({ kind: 'user', id: userId }); // validates the id
+    const deletedCount = await erasePrivateRecords(
+      userId,
+      tenantKey({ kind: 'org', id: orgId }),
+      options,
+    );
+    return { deletedCount, tenantsScanned: 1, verified: true };
+  }
+
   return Object.freeze({
     policy,
     forScope,
     forIdentity: (identity: Identity) => forScope(policy.scopeFor(identity)),
+    eraseTenant,
+    eraseUser,
+    eraseMember,
   });
 }

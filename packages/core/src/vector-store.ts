@@ -81,6 +81,18 @@ export interface ListPage {
   /** Present when more ids may follow. */
   readonly cursor?: string;
 }
+export interface ListNamespacesRequest {
+  /** Only namespaces whose name starts with this. */
+  readonly prefix?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly signal?: AbortSignal;
+}
+export interface NamespacePage {
+  /** Names of namespaces holding at least one record, ascending. */
+  readonly namespaces: readonly string[];
+  readonly cursor?: string;
+}
 export interface NamespaceRequest {
   readonly namespace: string;
   readonly signal?: AbortSignal;
@@ -95,6 +107,8 @@ export interface NamespaceRequest {
  * - `upsert` inserts or replaces whole records by id; `fetch` returns only ids that exist;
  * - `query` returns at most `topK` matches satisfying `filter`, best first, with metadata;
  * - `list` pages ids in ascending lexicographic order, filtered by prefix;
+ * - `listNamespaces` pages the names of non-empty namespaces the same way (erasure of a user
+ *   across every organization needs it);
  * - failures throw a ScopedRagError (`BACKEND_UNAVAILABLE`, `INVALID_INPUT`, …), never resolve
  *   with partial results.
  */
@@ -108,5 +122,6 @@ export interface VectorStore {
   fetch(request: FetchRequest): Promise<readonly VectorRecord[]>;
   delete(request: DeleteRequest): Promise<void>;
   list(request: ListRequest): Promise<ListPage>;
+  listNamespaces(request: ListNamespacesRequest): Promise<NamespacePage>;
   deleteNamespace(request: NamespaceRequest): Promise<void>;
 }

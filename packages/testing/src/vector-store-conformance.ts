@@ -11,7 +11,9 @@ import {
   orgPolicy,
   parseFilter,
   ScopedRagError,
+  type ScopedVectorStore,
   type ScopedVectors,
+  tenantKey,
   type VectorMatch,
   type VectorRecord,
   type VectorStore,
@@ -111,7 +113,8 @@ type Op =
   | { type: 'deleteIds'; actor: number; ids: string[] }
   | { type: 'deleteFilter'; actor: number; filter: unknown }
   | { type: 'deleteAll'; actor: number }
-  | { type: 'list'; actor: number; prefix?: string; limit: number };
+  | { type: 'list'; actor: number; prefix?: string; limit: number }
+  | { type: 'eraseUser' | 'eraseTenant' | 'eraseMember'; actor: number };
 
 const actorsArb: fc.Arbitrary<Identity[]> = fc
   .record({
@@ -213,6 +216,13 @@ function opArb(actorCount: number): fc.Arbitrary<Op> {
     },
     { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteAll' as const), actor }) },
     {
+      weight: 1,
+      arbitrary: fc.record({
+        type: fc.constantFrom('eraseUser' as const, 'eraseTenant' as const, 'eraseMember' as const),
+        actor,
+      }),
+    },
+    {
       weight: 2,
       arbitrary: fc.record(
         {
@@ -246,6 +256,7 @@ function sameRecord(
 async function step(
   op: Op,
   actors: Identity[],
+  scoped: ScopedVectorStore,
   handles: ScopedVectors[],
   model: TenantModel,
   metric: DistanceMetric,
@@ -384,6 +395,41 @@ async function step(
         return expectError(result, new Set(['FORBIDDEN']));
       expect(result, where).toEqual({ ok: true, value: { deletedCount: records.size } });
       records.clear();
+      return;
+    }
+    case 'eraseUser':
+    case 'eraseTenant':
+    case 'eraseMember': {
+      const { tenant } = model.tenantOf(actor);
+      const erasesTenant =
+        op.type === 'eraseTenant' || (op.type === 'eraseUser' && tenant.kind === 'user');
+      let result: { deletedCount: number; verified: true };
+      if (op.type === 'eraseTenant') result = await scoped.eraseTenant(tenant);
+      else if (op.type === 'eraseUser') result = await scoped.eraseUser(actor.userId);
+      else if (actor.orgId === null)
+        return; // no organization to leave
+      else result = await scoped.eraseMember(actor.userId, actor.orgId);
+      const personalKey = tenantKey({ kind: 'user', id: actor.userId });
+      let expected = 0;
+      for (const [key, tenantRecords] of model.tenants) {
+        const wholeTenant =
+          (erasesTenant && key === model.tenantOf(actor).key) ||
+          (op.type === 'eraseUser' && key === personalKey);
+        const privateOnly =
+          (op.type === 'eraseUser' && key.startsWith('o_')) ||
+          (op.type === 'eraseMember' && key === model.tenantOf(actor).key);
+        for (const [id, record] of tenantRecords) {
+          const erased =
+            wholeTenant ||
+            (privateOnly && record.owner === actor.userId && record.visibility === 'private');
+          if (erased) {
+            tenantRecords.delete(id);
+            expected++;
+          }
+        }
+      }
+      expect(result.deletedCount, where).toBe(expected);
+      expect(result.verified).toBe(true);
       return;
     }
     case 'list': {
@@ -786,6 +832,30 @@ export function describeVectorStoreConformance(
           expect(seen).toEqual(ids);
         });
 
+        it('lists non-empty namespaces by prefix, in order, page by page', async () => {
+          const base = freshNamespace();
+          const names = Array.from({ length: 7 }, (_, i) => `${base}-ns${i}`);
+          for (const namespace of names) {
+            await store.upsert({ namespace, records: [{ id: 'r', values: vec(1), metadata: {} }] });
+          }
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.listNamespaces({
+              prefix: `${base}-`,
+              limit: 3,
+              ...(cursor ? { cursor } : {}),
+            });
+            expect(page.namespaces.length).toBeLessThanOrEqual(3);
+            seen.push(...page.namespaces);
+            cursor = page.cursor;
+          } while (cursor !== undefined);
+          expect(seen).toEqual(names);
+          await store.deleteNamespace({ namespace: names[3]! });
+          const after = await store.listNamespaces({ prefix: `${base}-`, limit: 100 });
+          expect(after.namespaces).toEqual(names.filter((_, i) => i !== 3));
+        });
+
         it('refuses a vector of the wrong dimension with a typed error and writes nothing', async () => {
           const namespace = freshNamespace();
           const error = await store
@@ -867,6 +937,7 @@ export function describeVectorStoreConformance(
                   await step(
                     op,
                     actors,
+                    scoped,
                     handles,
                     model,
                     metric,
@@ -880,6 +951,7 @@ export function describeVectorStoreConformance(
                   await step(
                     { type: 'list', actor: i, limit: 1_000 },
                     actors,
+                    scoped,
                     handles,
                     model,
                     metric,
