@@ -120,3 +120,10 @@ export {
   type VectorStore,
   type VectorStoreCapabilities,
 } from './vector-store.js';
+export {
+  createMemoryWebhookEventStore,
+  type MemoryWebhookEventStoreOptions,
+  type WebhookClaim,
+  type WebhookEventKey,
+  type WebhookEventStore,
+} from './webhook-events.js';

@@ -22,3 +22,7 @@ export {
   type MakeVectorStore,
   type VectorStoreConformanceOptions,
 } from './vector-store-conformance.js';
+export {
+  describeWebhookEventStoreConformance,
+  type MakeWebhookEventStore,
+} from './webhook-event-store-conformance.js';
