@@ -13,6 +13,14 @@ export {
   vectorArb,
 } from './arbitraries.js';
 export {
+  type ClerkTestIssuer,
+  type ClerkTestIssuerOptions,
+  createClerkTestIssuer,
+  encodeV2Permissions,
+  type SignedWebhook,
+  type TestSessionClaims,
+} from './clerk-issuer.js';
+export {
   describeIdentityResolverConformance,
   type IdentityResolverConformanceOptions,
   type TestIdentityClaims,

@@ -1,0 +1,141 @@
+// The inputs the resolver takes: a Request (bearer or __session cookie), a raw token, or the auth
+// object of Clerk's own middleware; and the fast path never touches the network.
+import { createClerkClient } from '@clerk/backend';
+import { createClerkTestIssuer } from '@scoped-rag/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createClerkIdentityResolver } from '../src/index.js';
+
+const issuer = await createClerkTestIssuer();
+const resolver = createClerkIdentityResolver({
+  jwtKey: issuer.jwtKey,
+  authorizedParties: [issuer.authorizedParty],
+  issuer: issuer.issuer,
+});
+const claims = {
+  userId: 'user_alice',
+  orgId: 'org_acme',
+  orgRole: 'admin',
+  orgPermissions: ['org:documents:write'],
+};
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('createClerkIdentityResolver inputs', () => {
+  it('reads the __session cookie when there is no Authorization header', async () => {
+    const token = await issuer.sessionToken(claims);
+    const request = new Request('http://localhost:3000/', {
+      headers: { cookie: `theme=dark; __session=${token}; other=1` },
+    });
+    await expect(resolver.resolve(request)).resolves.toMatchObject({
+      userId: 'user_alice',
+      orgId: 'org_acme',
+    });
+  });
+
+  it('prefers the Authorization header, and never falls back to the cookie when the header is bad', async () => {
+    const token = await issuer.sessionToken(claims);
+    const request = new Request('http://localhost:3000/', {
+      headers: { authorization: 'Bearer forged', cookie: `__session=${token}` },
+    });
+    await expect(resolver.resolve(request)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('takes a raw token string', async () => {
+    await expect(resolver.resolve(await issuer.sessionToken(claims))).resolves.toMatchObject({
+      userId: 'user_alice',
+      orgRole: 'org:admin',
+      orgPermissions: ['org:documents:write'],
+    });
+  });
+
+  it("takes the auth object of Clerk's middleware (authenticateRequest().toAuth()) without verifying twice", async () => {
+    const clerk = createClerkClient({
+      jwtKey: issuer.jwtKey,
+      publishableKey: issuer.publishableKey,
+      secretKey: 'sk_test_offline',
+    });
+    const token = await issuer.sessionToken(claims);
+    const state = await clerk.authenticateRequest(
+      new Request('http://localhost:3000/api', { headers: { authorization: `Bearer ${token}` } }),
+      {
+        jwtKey: issuer.jwtKey,
+        authorizedParties: [issuer.authorizedParty],
+      },
+    );
+    const auth = state.toAuth();
+    expect(auth?.userId).toBe('user_alice');
+    await expect(resolver.resolve(auth as never)).resolves.toMatchObject({
+      userId: 'user_alice',
+      orgId: 'org_acme',
+      orgRole: 'org:admin',
+    });
+    // Not verified twice: a resolver holding an unrelated key still accepts the middleware's result.
+    const unrelated = createClerkIdentityResolver({
+      jwtKey: (await createClerkTestIssuer()).jwtKey,
+    });
+    await expect(unrelated.resolve(auth as never)).resolves.toMatchObject({ userId: 'user_alice' });
+  });
+
+  it('refuses a signed-out or inconsistent auth object', async () => {
+    await expect(resolver.resolve({ userId: null, sessionClaims: null })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      details: { reason: 'signed-out' },
+    });
+    await expect(
+      resolver.resolve({ userId: 'user_victim', sessionClaims: { sub: 'user_alice' } }),
+    ).rejects.toMatchObject({
+      details: { reason: 'auth-object-inconsistent' },
+    });
+  });
+
+  it('refuses unsupported inputs', async () => {
+    for (const input of [42, null, undefined, {}, ['token']]) {
+      await expect(resolver.resolve(input as never)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+    }
+  });
+
+  it('accepts pending sessions only when told to', async () => {
+    const token = await issuer.sessionToken({ ...claims, status: 'pending' });
+    await expect(resolver.resolve(token)).rejects.toMatchObject({
+      details: { reason: 'session-pending' },
+    });
+    const lenient = createClerkIdentityResolver({
+      jwtKey: issuer.jwtKey,
+      acceptPendingSessions: true,
+    });
+    await expect(lenient.resolve(token)).resolves.toMatchObject({ userId: 'user_alice' });
+  });
+
+  it('makes no network call on the jwtKey fast path', async () => {
+    const fetch = vi.fn(async () => {
+      throw new Error('network is forbidden on the fast path');
+    });
+    vi.stubGlobal('fetch', fetch);
+    const token = await issuer.sessionToken(claims);
+    for (let i = 0; i < 5; i++)
+      await resolver.resolve(
+        new Request('http://localhost:3000/', { headers: { authorization: `Bearer ${token}` } }),
+      );
+    await resolver
+      .resolve(await issuer.sessionToken({ ...claims, claims: { azp: 'https://evil.example' } }))
+      .catch(() => undefined);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("reports an unreachable JWKS endpoint (secretKey path) as BACKEND_UNAVAILABLE, not as the caller's fault", async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('fetch failed'))),
+    );
+    const remote = createClerkIdentityResolver({
+      secretKey: 'sk_test_unreachable',
+      authorizedParties: [issuer.authorizedParty],
+    });
+    const error = await remote.resolve(await issuer.sessionToken(claims)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+});
