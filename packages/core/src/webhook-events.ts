@@ -44,7 +44,12 @@ export interface MemoryWebhookEventStoreOptions {
 type Entry = { state: 'in-progress'; until: number } | { state: 'processed'; at: number };
 
 function checkKey({ source, id }: WebhookEventKey): string {
-  if (typeof source !== 'string' || source.length === 0 || typeof id !== 'string' || id.length === 0) {
+  if (
+    typeof source !== 'string' ||
+    source.length === 0 ||
+    typeof id !== 'string' ||
+    id.length === 0
+  ) {
     throw new InvalidInputError('A webhook event needs a non-empty source and id.');
   }
   if (id.length > 256) throw new InvalidInputError('Webhook event ids are at most 256 characters.');
