@@ -55,6 +55,13 @@ export interface ClerkIdentityResolverOptions {
   acceptPendingSessions?: boolean;
   /** Longest token accepted, in characters. Default 16,384. */
   maxTokenLength?: number;
+  /**
+   * Remembers verified tokens until they expire, so a client reusing its session token (Clerk
+   * refreshes them about once a minute) is verified once, not on every request. Only successful
+   * verifications are kept, keyed by the whole token; `exp` and `nbf` are checked again on every
+   * hit. Default `{ maxEntries: 1000 }`; `false` verifies every time.
+   */
+  cache?: { maxEntries?: number } | false;
 }
 
 const SESSION_COOKIE = '__session';
@@ -143,6 +150,28 @@ export function createClerkIdentityResolver(
     }
   }
 
+  const cacheLimit = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1_000);
+  const skewMs = options.clockSkewInMs ?? 5_000;
+  // token → identity with its validity window (ms). Map order doubles as LRU order.
+  const verified = new Map<string, { identity: Identity; notBefore: number; expires: number }>();
+
+  function cached(token: string): Identity | null {
+    const hit = verified.get(token);
+    if (!hit) return null;
+    const now = Date.now();
+    verified.delete(token);
+    if (now >= hit.expires + skewMs || now < hit.notBefore - skewMs) return null;
+    verified.set(token, hit);
+    return hit.identity;
+  }
+
+  function remember(token: string, claims: ClerkClaims, identity: Identity): void {
+    if (cacheLimit === 0 || typeof claims.exp !== 'number') return;
+    const notBefore = typeof claims.nbf === 'number' ? claims.nbf * 1000 : 0;
+    verified.set(token, { identity, notBefore, expires: claims.exp * 1000 });
+    if (verified.size > cacheLimit) verified.delete(verified.keys().next().value!);
+  }
+
   async function verify(token: string): Promise<Identity> {
     if (token.length === 0) {
       throw new UnauthenticatedError(
@@ -160,6 +189,8 @@ export function createClerkIdentityResolver(
         },
       );
     }
+    const hit = cached(token);
+    if (hit) return hit;
     let claims: ClerkClaims;
     try {
       claims = (await verifyToken(token, verifyOptions)) as ClerkClaims;
@@ -183,7 +214,9 @@ export function createClerkIdentityResolver(
         },
       );
     }
-    return toIdentity(claims);
+    const identity = toIdentity(claims);
+    remember(token, claims, identity);
+    return identity;
   }
 
   return Object.freeze({

@@ -138,4 +138,30 @@ describe('createClerkIdentityResolver inputs', () => {
     const error = await remote.resolve(await issuer.sessionToken(claims)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
   });
+
+  it('serves a reused token from the verified cache, and still refuses it once expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const token = await issuer.sessionToken({ ...claims, expiresInSeconds: 60 });
+      await expect(resolver.resolve(token)).resolves.toMatchObject({ userId: 'user_alice' });
+      await expect(resolver.resolve(token)).resolves.toMatchObject({ userId: 'user_alice' });
+      vi.setSystemTime(Date.now() + 120_000);
+      await expect(resolver.resolve(token)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        details: { reason: 'token-expired' },
+      });
+      const uncached = createClerkIdentityResolver({ jwtKey: issuer.jwtKey, cache: false });
+      await expect(uncached.resolve(token)).rejects.toMatchObject({
+        details: { reason: 'token-expired' },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never caches a refusal: a forged token is refused every time', async () => {
+    const forged = `${(await issuer.sessionToken(claims)).slice(0, -4)}AAAA`;
+    for (let i = 0; i < 3; i++)
+      await expect(resolver.resolve(forged)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
 });
