@@ -8,7 +8,7 @@ import {
   type VectorStore,
 } from '@scoped-rag/core';
 import { createClerkTestIssuer } from '@scoped-rag/testing';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ClerkWebhookEvent,
   createClerkIdentityResolver,
