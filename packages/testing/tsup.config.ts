@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
-// ESM only: the suites import vitest, whose CommonJS entry throws by design.
+// ESM only: the suites import vitest, whose CommonJS entry throws by design. `./clerk` (the local
+// Clerk issuer) imports nothing from vitest, so demos and dev servers can use it.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/clerk-issuer.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

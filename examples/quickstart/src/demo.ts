@@ -2,8 +2,8 @@
 // organizations and a personal workspace share one vector store, and none can see the others.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createClerkIdentityResolver } from '@scoped-rag/clerk';
 import {
-  createIdentity,
   createMemoryAuditSink,
   createMemoryVectorStore,
   createScopedVectorStore,
@@ -14,6 +14,7 @@ import {
   type ScopedVectors,
   type Visibility,
 } from '@scoped-rag/core';
+import { createClerkTestIssuer, type TestSessionClaims } from '@scoped-rag/testing/clerk';
 
 const DIMENSIONS = 64;
 const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'in', 'on', 'for', 'to', 'and', 'is', 'my']);
@@ -100,11 +101,25 @@ export async function main(log: (line: string) => void = console.log): Promise<v
   const audit = createMemoryAuditSink();
   const vectors = createScopedVectorStore({ store, policy, audit });
 
-  // In an app these come from an IdentityResolver (e.g. a verified Clerk session token).
-  const alice = createIdentity({ userId: 'user_alice', orgId: 'org_acme', orgRole: 'org:admin' });
-  const bob = createIdentity({ userId: 'user_bob', orgId: 'org_acme', orgRole: 'org:member' });
-  const carol = createIdentity({ userId: 'user_carol', orgId: 'org_globex', orgRole: 'org:admin' });
-  const alicePersonal = createIdentity({ userId: 'user_alice' }); // no active organization
+  // Identities come from Clerk session tokens, verified by the real @clerk/backend. With no Clerk
+  // credentials, a local development issuer signs them with a key made for this run.
+  const issuer = await createClerkTestIssuer();
+  const resolver = createClerkIdentityResolver({
+    jwtKey: issuer.jwtKey,
+    issuer: issuer.issuer,
+    authorizedParties: [issuer.authorizedParty],
+  });
+  const signIn = async (claims: TestSessionClaims) => {
+    const token = await issuer.sessionToken(claims);
+    return resolver.resolve(
+      new Request('http://localhost:3000/', { headers: { authorization: `Bearer ${token}` } }),
+    );
+  };
+  const alice = await signIn({ userId: 'user_alice', orgId: 'org_acme', orgRole: 'admin' });
+  const bob = await signIn({ userId: 'user_bob', orgId: 'org_acme', orgRole: 'member' });
+  const carol = await signIn({ userId: 'user_carol', orgId: 'org_globex', orgRole: 'admin' });
+  const alicePersonal = await signIn({ userId: 'user_alice' }); // no active organization
+  log(`Signed in 4 sessions with locally signed Clerk tokens (issuer ${issuer.issuer}).`);
 
   const section = (title: string) => log(`\n== ${title} ==`);
   const show = (who: string, matches: readonly ScopedMatch[]) => {
