@@ -8,19 +8,25 @@ const isString = (value: unknown): value is string => typeof value === 'string' 
 
 // `fpm` holds one decimal bitmask per org feature; bit i grants permission i of `per`.
 function bitsOf(decimal: string): number[] {
-  if (!/^\d{1,30}$/.test(decimal)) return [];
+  // Any length, like Clerk's parser; bounded only against absurd input.
+  if (!/^\d{1,4096}$/.test(decimal)) return [];
   let mask = BigInt(decimal);
   const bits: number[] = [];
   for (let i = 0; mask > 0n; i++, mask >>= 1n) if (mask & 1n) bits.push(i);
   return bits;
 }
 
+// Org features of `fea`, in order, exactly as Clerk splits them: scope before the first colon,
+// the rest (colons and empty names included) is the feature.
 function orgFeatures(fea: unknown): string[] {
   if (!isString(fea)) return [];
   const features: string[] = [];
-  for (const part of fea.split(',')) {
-    const [scope, name] = part.trim().split(':');
-    if (name && (scope === 'o' || scope === 'ou' || scope === 'uo')) features.push(name);
+  for (const raw of fea.split(',')) {
+    const part = raw.trim();
+    const colon = part.indexOf(':');
+    if (colon < 0) continue;
+    const scope = part.slice(0, colon);
+    if (scope === 'o' || scope === 'ou' || scope === 'uo') features.push(part.slice(colon + 1));
   }
   return features;
 }
@@ -35,7 +41,7 @@ export function v2Permissions(claims: ClerkClaims): string[] {
   orgFeatures(claims.fea).forEach((feature, i) => {
     for (const bit of bitsOf(masks[i] ?? '')) {
       const name = names[bit];
-      if (name) permissions.push(`org:${feature}:${name}`);
+      if (name !== undefined) permissions.push(`org:${feature}:${name}`);
     }
   });
   return permissions;

@@ -65,20 +65,71 @@ export interface ClerkIdentityResolverOptions {
 }
 
 const SESSION_COOKIE = '__session';
+const CLIENT_UAT_COOKIE = '__client_uat';
+// JWT categories and machine-token markers, as @clerk/backend's authenticateRequest checks them.
+const SESSION_CATEGORIES = new Set(['cl_B7d4PD111AAA', 'cl_I7d4PD111III']);
+const OAUTH_ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const MACHINE_SUBJECT_PREFIX = 'mch_';
 
-function tokenFromRequest(request: Request): string | null {
+interface Credential {
+  readonly token: string;
+  /** From the `__client_uat` cookie (seconds) when the token came from the `__session` cookie. */
+  readonly clientUat?: number;
+}
+
+function cookie(cookies: string, name: string): string | undefined {
+  for (const part of cookies.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function credentialFromRequest(request: Request): Credential | null {
   const authorization = request.headers.get('authorization');
   if (authorization !== null) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1]! : '';
+    return { token: match ? match[1]! : '' };
   }
   const cookies = request.headers.get('cookie');
-  if (cookies === null) return null;
-  for (const part of cookies.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  const token = cookies === null ? undefined : cookie(cookies, SESSION_COOKIE);
+  if (token === undefined) return null;
+  // Like Clerk's own middleware: a session cookie counts only beside a client "updated at"
+  // cookie that is set (not 0, i.e. signed out) and no newer than the token.
+  const uat = Number(cookie(cookies!, CLIENT_UAT_COOKIE) ?? '0');
+  return { token, clientUat: Number.isFinite(uat) ? uat : 0 };
+}
+
+function decodePart(part: string | undefined): Record<string, unknown> | null {
+  if (!part) return null;
+  try {
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
-  return null;
+}
+
+// Refuses what Clerk's authenticateRequest refuses before verification: machine (M2M, OAuth)
+// tokens and non-session JWT categories. verifyToken alone would accept some of them.
+function assertSessionToken(token: string): void {
+  const [headerPart, payloadPart] = token.split('.');
+  const header = decodePart(headerPart);
+  const payload = decodePart(payloadPart);
+  if (!header || !payload) return; // malformed: verifyToken reports it with Clerk's reason
+  const isMachine =
+    OAUTH_ACCESS_TOKEN_TYPES.has(String(header.typ)) ||
+    (typeof payload.sub === 'string' && payload.sub.startsWith(MACHINE_SUBJECT_PREFIX));
+  const category = header.cat;
+  if (isMachine || (category !== undefined && !SESSION_CATEGORIES.has(String(category)))) {
+    throw new UnauthenticatedError(
+      'The token is not a Clerk session token (machine token or another JWT category).',
+      {
+        details: { reason: 'token-type-mismatch' },
+      },
+    );
+  }
 }
 
 function isAuthObject(input: unknown): input is ClerkAuthObject {
@@ -105,6 +156,30 @@ export function createClerkIdentityResolver(
       'createClerkIdentityResolver needs jwtKey (CLERK_JWT_KEY, networkless and fastest) or secretKey (CLERK_SECRET_KEY).',
     );
   }
+  if (
+    options.jwtKey !== undefined &&
+    !/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(options.jwtKey)
+  ) {
+    throw new InvalidInputError(
+      'jwtKey must be the PEM public key from the Clerk Dashboard (-----BEGIN PUBLIC KEY----- …); check CLERK_JWT_KEY, including its line breaks.',
+    );
+  }
+  if (
+    options.clockSkewInMs !== undefined &&
+    !(Number.isFinite(options.clockSkewInMs) && options.clockSkewInMs >= 0)
+  ) {
+    throw new InvalidInputError(
+      `clockSkewInMs must be a finite number of milliseconds ≥ 0, got ${String(options.clockSkewInMs)}.`,
+    );
+  }
+  if (
+    options.maxTokenLength !== undefined &&
+    !(Number.isInteger(options.maxTokenLength) && options.maxTokenLength > 0)
+  ) {
+    throw new InvalidInputError(
+      `maxTokenLength must be a positive integer, got ${String(options.maxTokenLength)}.`,
+    );
+  }
   const maxTokenLength = options.maxTokenLength ?? 16_384;
   const mapClaims = options.mapClaims ?? identityFromClerkClaims;
   const verifyOptions = {
@@ -118,9 +193,9 @@ export function createClerkIdentityResolver(
   };
 
   function toIdentity(claims: ClerkClaims): Identity {
-    if (claims.v === 2 && claims.sts === 'pending' && !options.acceptPendingSessions) {
+    if (claims.sts === 'pending' && !options.acceptPendingSessions) {
       throw new UnauthenticatedError(
-        'The session has pending tasks (sts: "pending") and is treated as signed out; finish the tasks or set acceptPendingSessions.',
+        'The session has pending tasks (sts: "pending") and is treated as signed out, as Clerk does; finish the tasks or set acceptPendingSessions.',
         { details: { reason: 'session-pending' } },
       );
     }
@@ -152,27 +227,48 @@ export function createClerkIdentityResolver(
 
   const cacheLimit = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1_000);
   const skewMs = options.clockSkewInMs ?? 5_000;
-  // token → identity with its validity window (ms). Map order doubles as LRU order.
-  const verified = new Map<string, { identity: Identity; notBefore: number; expires: number }>();
 
-  function cached(token: string): Identity | null {
+  function checkClientUat(claims: ClerkClaims, clientUat: number | undefined): void {
+    if (clientUat === undefined) return;
+    if (clientUat <= 0) {
+      throw new UnauthenticatedError(
+        'The __session cookie has no __client_uat beside it: the client is signed out.',
+        {
+          details: { reason: 'session-token-but-no-client-uat' },
+        },
+      );
+    }
+    if (typeof claims.iat === 'number' && claims.iat < clientUat) {
+      throw new UnauthenticatedError(
+        "The __session cookie is older than the client's last sign-in change (__client_uat): it is stale.",
+        { details: { reason: 'session-token-iat-before-client-uat' } },
+      );
+    }
+  }
+  // token → identity with its validity window (ms). Map order doubles as LRU order.
+  const verified = new Map<
+    string,
+    { identity: Identity; claims: ClerkClaims; notBefore: number; expires: number }
+  >();
+
+  function cached(token: string) {
     const hit = verified.get(token);
     if (!hit) return null;
     const now = Date.now();
     verified.delete(token);
     if (now >= hit.expires + skewMs || now < hit.notBefore - skewMs) return null;
     verified.set(token, hit);
-    return hit.identity;
+    return hit;
   }
 
   function remember(token: string, claims: ClerkClaims, identity: Identity): void {
     if (cacheLimit === 0 || typeof claims.exp !== 'number') return;
     const notBefore = typeof claims.nbf === 'number' ? claims.nbf * 1000 : 0;
-    verified.set(token, { identity, notBefore, expires: claims.exp * 1000 });
+    verified.set(token, { identity, claims, notBefore, expires: claims.exp * 1000 });
     if (verified.size > cacheLimit) verified.delete(verified.keys().next().value!);
   }
 
-  async function verify(token: string): Promise<Identity> {
+  async function verify(token: string, clientUat?: number): Promise<Identity> {
     if (token.length === 0) {
       throw new UnauthenticatedError(
         'The credential is empty: send Authorization: Bearer <session token>.',
@@ -189,8 +285,12 @@ export function createClerkIdentityResolver(
         },
       );
     }
+    assertSessionToken(token);
     const hit = cached(token);
-    if (hit) return hit;
+    if (hit) {
+      checkClientUat(hit.claims, clientUat);
+      return hit.identity;
+    }
     let claims: ClerkClaims;
     try {
       claims = (await verifyToken(token, verifyOptions)) as ClerkClaims;
@@ -214,6 +314,7 @@ export function createClerkIdentityResolver(
         },
       );
     }
+    checkClientUat(claims, clientUat);
     const identity = toIdentity(claims);
     remember(token, claims, identity);
     return identity;
@@ -225,14 +326,14 @@ export function createClerkIdentityResolver(
     async resolve(input: ClerkCredential): Promise<Identity> {
       if (typeof input === 'string') return verify(input.trim());
       if (input instanceof Request) {
-        const token = tokenFromRequest(input);
-        if (token === null) {
+        const credential = credentialFromRequest(input);
+        if (credential === null) {
           throw new UnauthenticatedError(
             'The request carries no Clerk session: send Authorization: Bearer <session token> or the __session cookie.',
             { details: { reason: 'token-missing' } },
           );
         }
-        return verify(token);
+        return verify(credential.token, credential.clientUat);
       }
       if (isAuthObject(input)) {
         const claims = input.sessionClaims;

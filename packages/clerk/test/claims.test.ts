@@ -63,6 +63,38 @@ describe('identityFromClerkClaims', () => {
     ]);
   });
 
+  it.each([
+    [
+      'an empty feature name',
+      { fea: 'o:,o:docs', o: { id: 'org_x', rol: 'member', per: 'read,manage', fpm: '1,2' } },
+    ],
+    [
+      'a feature name with a colon',
+      { fea: 'o:docs:beta', o: { id: 'org_x', rol: 'member', per: 'read', fpm: '1' } },
+    ],
+    [
+      'a bitmask of more than 30 digits',
+      {
+        fea: 'o:docs',
+        o: {
+          id: 'org_x',
+          rol: 'member',
+          per: Array.from({ length: 101 }, (_, i) => `p${i}`).join(','),
+          fpm: (1n << 100n).toString(),
+        },
+      },
+    ],
+    [
+      'a zero-padded bitmask',
+      { fea: 'o:docs', o: { id: 'org_x', rol: 'member', per: 'read', fpm: `${'0'.repeat(30)}1` } },
+    ],
+  ])("agrees with Clerk's parser on %s", (_, extra) => {
+    const claims = { v: 2, sub: 'user_1', ...extra };
+    expect([...(identityFromClerkClaims(claims).orgPermissions ?? [])].sort()).toEqual(
+      [...(clerkParse(claims as never).orgPermissions ?? [])].sort(),
+    );
+  });
+
   it('maps a token without an active organization to the personal workspace', () => {
     expect(identityFromClerkClaims({ v: 2, sub: 'user_1' })).toMatchObject({
       orgId: null,

@@ -23,21 +23,36 @@ afterEach(() => {
 });
 
 describe('createClerkIdentityResolver inputs', () => {
-  it('reads the __session cookie when there is no Authorization header', async () => {
-    const token = await issuer.sessionToken(claims);
-    const request = new Request('http://localhost:3000/', {
-      headers: { cookie: `theme=dark; __session=${token}; other=1` },
-    });
-    await expect(resolver.resolve(request)).resolves.toMatchObject({
+  it("reads the __session cookie, with Clerk's __client_uat checks, when there is no Authorization header", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await issuer.sessionToken({ ...claims, issuedAt: now });
+    const withCookies = (value: string) =>
+      new Request('http://localhost:3000/', { headers: { cookie: value } });
+    await expect(
+      resolver.resolve(withCookies(`theme=dark; __session=${token}; __client_uat=${now - 10}`)),
+    ).resolves.toMatchObject({
       userId: 'user_alice',
       orgId: 'org_acme',
+    });
+    await expect(resolver.resolve(withCookies(`__session=${token}`))).rejects.toMatchObject({
+      details: { reason: 'session-token-but-no-client-uat' },
+    });
+    await expect(
+      resolver.resolve(withCookies(`__session=${token}; __client_uat=0`)),
+    ).rejects.toMatchObject({
+      details: { reason: 'session-token-but-no-client-uat' },
+    });
+    await expect(
+      resolver.resolve(withCookies(`__session=${token}; __client_uat=${now + 30}`)),
+    ).rejects.toMatchObject({
+      details: { reason: 'session-token-iat-before-client-uat' },
     });
   });
 
   it('prefers the Authorization header, and never falls back to the cookie when the header is bad', async () => {
     const token = await issuer.sessionToken(claims);
     const request = new Request('http://localhost:3000/', {
-      headers: { authorization: 'Bearer forged', cookie: `__session=${token}` },
+      headers: { authorization: 'Bearer forged', cookie: `__session=${token}; __client_uat=1` },
     });
     await expect(resolver.resolve(request)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
@@ -163,5 +178,58 @@ describe('createClerkIdentityResolver inputs', () => {
     const forged = `${(await issuer.sessionToken(claims)).slice(0, -4)}AAAA`;
     for (let i = 0; i < 3; i++)
       await expect(resolver.resolve(forged)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it("refuses machine tokens and non-session JWT categories, as Clerk's middleware does", async () => {
+    const m2m = await issuer.sessionToken({ userId: 'mch_2abc', claims: { azp: undefined } });
+    const lax = createClerkIdentityResolver({ jwtKey: issuer.jwtKey });
+    await expect(lax.resolve(m2m)).rejects.toMatchObject({
+      details: { reason: 'token-type-mismatch' },
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const payload = {
+      sub: 'user_alice',
+      iss: issuer.issuer,
+      azp: issuer.authorizedParty,
+      iat: now,
+      nbf: now,
+      exp: now + 60,
+    };
+    const otherCategory = await issuer.signJwt(
+      { alg: 'RS256', kid: issuer.kid, typ: 'JWT', cat: 'cl_B7d4PD222AAA' },
+      payload,
+    );
+    const oauth = await issuer.signJwt({ alg: 'RS256', kid: issuer.kid, typ: 'at+jwt' }, payload);
+    const session = await issuer.signJwt(
+      { alg: 'RS256', kid: issuer.kid, typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
+      payload,
+    );
+    await expect(resolver.resolve(otherCategory)).rejects.toMatchObject({
+      details: { reason: 'token-type-mismatch' },
+    });
+    await expect(resolver.resolve(oauth)).rejects.toMatchObject({
+      details: { reason: 'token-type-mismatch' },
+    });
+    await expect(resolver.resolve(session)).resolves.toMatchObject({ userId: 'user_alice' });
+  });
+
+  it('validates its options: a PEM jwtKey, a finite clock skew', () => {
+    expect(() => createClerkIdentityResolver({ jwtKey: 'not a pem' })).toThrowError(
+      /PEM public key/,
+    );
+    for (const clockSkewInMs of [Number.NaN, Number.POSITIVE_INFINITY, -1, '5000' as never]) {
+      expect(() =>
+        createClerkIdentityResolver({ jwtKey: issuer.jwtKey, clockSkewInMs }),
+      ).toThrowError(/clockSkewInMs/);
+    }
+  });
+
+  it('hands out claims that cannot be changed for the next request with the same token', async () => {
+    const token = await issuer.sessionToken(claims);
+    const first = await resolver.resolve(token);
+    expect(() => {
+      (first.claims.o as { id: string }).id = 'org_evil';
+    }).toThrow(TypeError);
+    expect(((await resolver.resolve(token)).claims.o as { id: string }).id).toBe('org_acme');
   });
 });

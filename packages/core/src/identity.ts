@@ -56,8 +56,29 @@ export function createIdentity(input: IdentityInput): Identity {
   return Object.freeze({
     ...rest,
     orgPermissions: Object.freeze([...orgPermissions]),
-    claims: Object.freeze({ ...claims }),
+    claims: frozenCopy(claims) as Readonly<Record<string, unknown>>,
   });
+}
+
+// A deep, frozen copy of JSON-like claims: an identity may be shared (e.g. by a resolver's cache)
+// and must not change under anyone. Cycles are preserved; non-plain objects (never in JWT claims)
+// are kept by reference rather than frozen in place under their owner.
+function frozenCopy(value: unknown, seen = new WeakMap<object, unknown>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(frozenCopy(item, seen));
+    return Object.freeze(copy);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item, seen);
+  return Object.freeze(copy);
 }
 
 /**
