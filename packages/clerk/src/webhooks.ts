@@ -139,18 +139,26 @@ export function createClerkWebhookHandler(
       );
     }
     const key = { source: 'clerk', id };
-    const claim = await options.events.claim({ ...key, leaseMs });
-    if (claim === 'processed') return json(200, { status: 'duplicate', id, type: event.type });
-    if (claim === 'in-progress') return json(409, { status: 'in-progress', id, type: event.type });
+    let token: string | undefined;
     try {
+      const claim = await options.events.claim({ ...key, leaseMs });
+      if (claim.status === 'processed')
+        return json(200, { status: 'duplicate', id, type: event.type });
+      if (claim.status === 'in-progress')
+        return json(409, { status: 'in-progress', id, type: event.type });
+      token = claim.token;
       const receipts = options.vectors
         ? await eraseFor(event, options.vectors, `clerk:webhook:${id}`)
         : {};
       await options.onEvent?.(event, { id, receipts });
-      await options.events.complete(key);
+      await options.events.complete({ ...key, token });
       return json(200, { status: 'processed', id, type: event.type, receipts });
     } catch (error) {
-      await options.events.release(key);
+      if (token !== undefined) {
+        // Keep the original error: a failing release must not hide why processing failed. The
+        // claim then simply expires with its lease.
+        await options.events.release({ ...key, token }).catch(() => undefined);
+      }
       return errorResponse(error);
     }
   };

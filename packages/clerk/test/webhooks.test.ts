@@ -1,9 +1,11 @@
 // Verified Clerk webhooks drive erasure: once per delivery id, in any order, with receipts.
 import {
+  BackendUnavailableError,
   createIdentity,
   createMemoryVectorStore,
   createMemoryWebhookEventStore,
   createScopedVectorStore,
+  ForbiddenError,
   orgPolicy,
   type VectorStore,
 } from '@scoped-rag/core';
@@ -227,6 +229,41 @@ describe('createClerkWebhookHandler', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'INVALID_INPUT' });
     expect(seen).toEqual([]);
+  });
+
+  it('answers a typed 503 when the event store is down, and keeps the original error if release fails too', async () => {
+    const down = createClerkWebhookHandler({
+      signingSecret: issuer.webhookSecret,
+      events: {
+        specificationVersion: 'v1',
+        claim: async () => Promise.reject(new BackendUnavailableError('db down')),
+        complete: async () => {},
+        release: async () => {},
+      },
+    });
+    const response = await down(await delivery(userDeleted('user_alice')));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+
+    const events = createMemoryWebhookEventStore();
+    const failing = createClerkWebhookHandler({
+      signingSecret: issuer.webhookSecret,
+      events: { ...events, release: async () => Promise.reject(new Error('release failed')) },
+      onEvent: () => {
+        throw new ForbiddenError('app refused');
+      },
+    });
+    const refused = await failing(await delivery(event('user.updated', { id: 'user_x' })));
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN', message: 'app refused' });
+  });
+
+  it('answers 400 to a signed delivery whose id the event store refuses', async () => {
+    const { handler } = await setup();
+    const response = await handler(
+      await delivery(userDeleted('user_alice'), { id: `msg_${'x'.repeat(300)}` }),
+    );
+    expect(response.status).toBe(400);
   });
 
   it('needs a whsec_ signing secret', () => {

@@ -549,6 +549,25 @@ describe('createScopedVectorStore', () => {
       ]);
     });
 
+    it('finds organizations page by page on a backend with small request limits', async () => {
+      const inner = createMemoryVectorStore({ dimensions: 3 });
+      const small: VectorStore = {
+        ...inner,
+        capabilities: { ...inner.capabilities, maxIdsPerRequest: 2 },
+      };
+      const { vectors } = setup(policy, small);
+      for (const org of ['org_a', 'org_b', 'org_c', 'org_d', 'org_e']) {
+        const member = createIdentity({ userId: 'user_alice', orgId: org });
+        await vectors
+          .forIdentity(member)
+          .upsert([{ id: 'p', values: v(1, 0, 0), visibility: 'private' }]);
+      }
+      expect(await vectors.eraseUser('user_alice')).toMatchObject({
+        deletedCount: 5,
+        tenantsScanned: 6,
+      });
+    });
+
     it('refuses invalid ids with INVALID_INPUT', async () => {
       const { vectors } = setup(policy);
       expect((await errorOf(vectors.eraseUser(''))).code).toBe('INVALID_INPUT');

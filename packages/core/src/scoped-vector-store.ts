@@ -908,7 +908,7 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         const page = await call('listNamespaces', () =>
           store.listNamespaces({
             prefix: `${isolation.prefix}o_`,
-            limit: 1_000,
+            limit: Math.min(1_000, caps.maxIdsPerRequest),
             ...(cursor !== undefined ? { cursor } : {}),
             ...(signal ? { signal } : {}),
           }),

@@ -4,12 +4,15 @@ import { InvalidInputError } from './errors.js';
 
 /** The outcome of claiming an event id. */
 export type WebhookClaim =
-  /** First delivery (or a retry after a failure, or after a lease expired): process it. */
-  | 'claimed'
+  /**
+   * First delivery (or a retry after a failure, or after a lease expired): process it, then
+   * `complete` or `release` it with `token`, which identifies this claim.
+   */
+  | { readonly status: 'claimed'; readonly token: string }
   /** Already processed: acknowledge without acting again. */
-  | 'processed'
+  | { readonly status: 'processed' }
   /** Another delivery is processing it right now: ask the sender to retry later. */
-  | 'in-progress';
+  | { readonly status: 'in-progress' };
 
 export interface WebhookEventKey {
   /** Who sent it, e.g. `clerk`. Ids are unique per source only. */
@@ -25,10 +28,13 @@ export interface WebhookEventStore {
    * died mid-way doesn't block the event forever.
    */
   claim(event: WebhookEventKey & { readonly leaseMs: number }): Promise<WebhookClaim>;
-  /** Marks a claimed event processed; later deliveries get `processed`. */
-  complete(event: WebhookEventKey): Promise<void>;
-  /** Gives a claim back after a failure, so the sender's retry processes the event again. */
-  release(event: WebhookEventKey): Promise<void>;
+  /** Marks the event processed (the work was done); later deliveries get `processed`. */
+  complete(event: WebhookEventKey & { readonly token: string }): Promise<void>;
+  /**
+   * Gives a claim back after a failure, so the sender's retry processes the event again. Only the
+   * claim identified by `token` is released: a stale owner can't free a newer owner's claim.
+   */
+  release(event: WebhookEventKey & { readonly token: string }): Promise<void>;
 }
 
 export interface MemoryWebhookEventStoreOptions {
@@ -41,7 +47,9 @@ export interface MemoryWebhookEventStoreOptions {
   now?: () => number;
 }
 
-type Entry = { state: 'in-progress'; until: number } | { state: 'processed'; at: number };
+type Entry =
+  | { state: 'in-progress'; until: number; token: string }
+  | { state: 'processed'; at: number };
 
 function checkKey({ source, id }: WebhookEventKey): string {
   if (
@@ -64,12 +72,16 @@ export function createMemoryWebhookEventStore(
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
 
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  // Drops processed ids past retention and claims whose lease ran out (a later claim would take
+  // them over anyway). A full scan, at most once a second, so nothing at the head can stall it.
   function prune(at: number): void {
-    // Map iteration follows insertion order, and processed entries are re-inserted when
-    // completed, so the oldest come first.
+    if (at - lastPrune < 1_000) return;
+    lastPrune = at;
     for (const [key, entry] of entries) {
-      if (entry.state !== 'processed' || at - entry.at < retentionMs) break;
-      entries.delete(key);
+      const expired =
+        entry.state === 'processed' ? at - entry.at >= retentionMs : entry.until <= at;
+      if (expired) entries.delete(key);
     }
   }
 
@@ -83,10 +95,14 @@ export function createMemoryWebhookEventStore(
       const at = now();
       prune(at);
       const entry = entries.get(key);
-      if (entry?.state === 'processed') return 'processed';
-      if (entry?.state === 'in-progress' && entry.until > at) return 'in-progress';
-      entries.set(key, { state: 'in-progress', until: at + event.leaseMs });
-      return 'claimed';
+      if (entry?.state === 'processed') {
+        if (at - entry.at < retentionMs) return { status: 'processed' };
+      } else if (entry?.state === 'in-progress' && entry.until > at) {
+        return { status: 'in-progress' };
+      }
+      const token = crypto.randomUUID();
+      entries.set(key, { state: 'in-progress', until: at + event.leaseMs, token });
+      return { status: 'claimed', token };
     },
     async complete(event) {
       const key = checkKey(event);
@@ -95,7 +111,8 @@ export function createMemoryWebhookEventStore(
     },
     async release(event) {
       const key = checkKey(event);
-      if (entries.get(key)?.state === 'in-progress') entries.delete(key);
+      const entry = entries.get(key);
+      if (entry?.state === 'in-progress' && entry.token === event.token) entries.delete(key);
     },
   };
 }

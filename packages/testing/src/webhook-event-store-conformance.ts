@@ -16,40 +16,65 @@ export function describeWebhookEventStoreConformance(
     it('claims a new event once; a second delivery while processing is in progress', async () => {
       const store = await makeStore();
       const event = { source: 'clerk', id: freshId(), leaseMs: 60_000 };
-      expect(await store.claim(event)).toBe('claimed');
-      expect(await store.claim(event)).toBe('in-progress');
+      expect(await store.claim(event)).toMatchObject({ status: 'claimed' });
+      expect(await store.claim(event)).toEqual({ status: 'in-progress' });
     });
 
     it('answers processed for every delivery after completion', async () => {
       const store = await makeStore();
       const event = { source: 'clerk', id: freshId(), leaseMs: 60_000 };
-      expect(await store.claim(event)).toBe('claimed');
-      await store.complete(event);
-      expect(await store.claim(event)).toBe('processed');
-      expect(await store.claim(event)).toBe('processed');
+      const claim = await store.claim(event);
+      if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);
+      await store.complete({ ...event, token: claim.token });
+      expect(await store.claim(event)).toEqual({ status: 'processed' });
+      expect(await store.claim(event)).toEqual({ status: 'processed' });
     });
 
     it('lets a retry claim the event again after a failure released it', async () => {
       const store = await makeStore();
       const event = { source: 'clerk', id: freshId(), leaseMs: 60_000 };
-      expect(await store.claim(event)).toBe('claimed');
-      await store.release(event);
-      expect(await store.claim(event)).toBe('claimed');
+      const claim = await store.claim(event);
+      if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);
+      await store.release({ ...event, token: claim.token });
+      expect(await store.claim(event)).toMatchObject({ status: 'claimed' });
+    });
+
+    it("ignores a release with a token that is not the current claim's", async () => {
+      const store = await makeStore();
+      const event = { source: 'clerk', id: freshId(), leaseMs: 60_000 };
+      const claim = await store.claim(event);
+      if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);
+      await store.release({ ...event, token: `${claim.token}-stale` });
+      expect(await store.claim(event)).toEqual({ status: 'in-progress' });
+    });
+
+    it('hands each claim a distinct token', async () => {
+      const store = await makeStore();
+      const tokens = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const claim = await store.claim({ source: 'clerk', id: freshId(), leaseMs: 60_000 });
+        if (claim.status === 'claimed') tokens.add(claim.token);
+      }
+      expect(tokens.size).toBe(20);
     });
 
     it('grants exactly one of many concurrent claims', async () => {
       const store = await makeStore();
       const event = { source: 'clerk', id: freshId(), leaseMs: 60_000 };
       const results = await Promise.all(Array.from({ length: 20 }, () => store.claim(event)));
-      expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
-      expect(results.filter((r) => r === 'in-progress')).toHaveLength(19);
+      expect(results.filter((r) => r.status === 'claimed')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'in-progress')).toHaveLength(19);
     });
 
     it('keeps sources apart: the same id from two senders is two events', async () => {
       const store = await makeStore();
       const id = freshId();
-      expect(await store.claim({ source: 'clerk', id, leaseMs: 60_000 })).toBe('claimed');
-      expect(await store.claim({ source: 'stripe', id, leaseMs: 60_000 })).toBe('claimed');
+      expect(await store.claim({ source: 'clerk', id, leaseMs: 60_000 })).toMatchObject({
+        status: 'claimed',
+      });
+      expect(await store.claim({ source: 'stripe', id, leaseMs: 60_000 })).toMatchObject({
+        status: 'claimed',
+      });
     });
 
     it('refuses empty ids and sources with INVALID_INPUT', async () => {
