@@ -95,8 +95,14 @@ async function eraseFor(
     }
     case 'organizationMembership.deleted': {
       const { organization, public_user_data } = parseOrRefuse(membership);
+      // Only what was written before the membership ended: a late retry must spare the private
+      // records of a member who has re-joined since.
+      const before = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
       return {
-        vectors: await vectors.eraseMember(public_user_data.user_id, organization.id, { actor }),
+        vectors: await vectors.eraseMember(public_user_data.user_id, organization.id, {
+          actor,
+          before,
+        }),
       };
     }
     default:

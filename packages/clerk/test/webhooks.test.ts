@@ -185,6 +185,27 @@ describe('createClerkWebhookHandler', () => {
     expect((await vectors.forIdentity(alice).list()).ids).toEqual(['notes', 'plan']);
   });
 
+  it('a late retry of organizationMembership.deleted spares what a re-joined member wrote since', async () => {
+    const { handler, vectors, bob } = await setup();
+    const threeHoursAgo = Date.now() - 3 * 3_600_000;
+    // Bob left three hours ago, re-joined, and wrote a new private note; the old event is retried now.
+    await vectors
+      .forIdentity(bob)
+      .upsert([{ id: 'bob-new-notes', values: v(1), visibility: 'private' }]);
+    const stale = { ...membershipDeleted('user_bob', 'org_acme'), timestamp: threeHoursAgo };
+    const response = await handler(await delivery(stale));
+    expect(await response.json()).toMatchObject({ status: 'processed' });
+    expect((await vectors.forIdentity(bob).list()).ids).toContain('bob-new-notes');
+  });
+
+  it('refuses writes from sessions that outlive the deletion of their organization', async () => {
+    const { handler, vectors, bob } = await setup();
+    await handler(await delivery(orgDeleted('org_acme')));
+    await expect(
+      vectors.forIdentity(bob).upsert([{ id: 'late', values: v(1) }]),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it.each([
     [
       'a wrong signing secret',

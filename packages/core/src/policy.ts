@@ -15,6 +15,8 @@ export interface ReservedKeys {
   readonly tenant: string;
   readonly owner: string;
   readonly visibility: string;
+  /** When the record was written (milliseconds since the epoch), so erasure can spare newer records. */
+  readonly writtenAt: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export const DEFAULT_RESERVED_KEYS: ReservedKeys = Object.freeze({
   tenant: '_sr_tenant',
   owner: '_sr_owner',
   visibility: '_sr_visibility',
+  writtenAt: '_sr_written_at',
 });
 
 /** The separator between tenant key and record id in shared isolation (never in a tenant key). */
@@ -61,7 +64,7 @@ export interface ScopePolicy {
   /** Throws unless the scope may write records with this visibility. */
   assertCanWrite(scope: Scope, visibility: Visibility): void;
   /** The reserved metadata stamped on a record this scope writes. */
-  stamp(scope: Scope, visibility: Visibility): Record<string, string>;
+  stamp(scope: Scope, visibility: Visibility, writtenAt: number): Record<string, string | number>;
   /** Throws unless the scope may erase its whole tenant. */
   assertCanErase(scope: Scope): void;
 }
@@ -120,8 +123,10 @@ function resolveReservedKeys(input: Partial<ReservedKeys> | undefined): Reserved
     if (problem)
       throw new InvalidInputError(`Reserved key "${key}" is not a valid field: ${problem}.`);
   }
-  if (new Set(Object.values(keys)).size !== 3) {
-    throw new InvalidInputError('Reserved keys for tenant, owner and visibility must be distinct.');
+  if (new Set(Object.values(keys)).size !== Object.keys(keys).length) {
+    throw new InvalidInputError(
+      'Reserved keys (tenant, owner, visibility, writtenAt) must be distinct.',
+    );
   }
   return Object.freeze(keys);
 }
@@ -221,10 +226,11 @@ export function defineScopePolicy(spec: ScopePolicySpec): ScopePolicy {
         );
       }
     },
-    stamp: (scope, visibility) => ({
+    stamp: (scope, visibility, writtenAt) => ({
       [reservedKeys.tenant]: scope.tenantKey,
       [reservedKeys.owner]: scope.userId,
       [reservedKeys.visibility]: visibility,
+      [reservedKeys.writtenAt]: writtenAt,
     }),
     assertCanErase(scope) {
       if (!canErase(scope)) {

@@ -568,6 +568,46 @@ describe('createScopedVectorStore', () => {
       });
     });
 
+    it('refuses writes into an erased tenant and by an erased user while sessions from before may live', async () => {
+      const { vectors, aliceHome, aliceGlobex } = await seed();
+      await vectors.eraseTenant({ kind: 'org', id: 'org_acme' });
+      const late = await errorOf(
+        vectors.forIdentity(bob).upsert([{ id: 'after', values: v(1, 0, 0) }]),
+      );
+      expect(late).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'erased' } });
+      expect((await vectors.forIdentity(bob).list()).ids).toEqual([]);
+      await vectors.eraseUser('user_alice');
+      for (const who of [aliceHome, aliceGlobex]) {
+        expect(
+          (await errorOf(vectors.forIdentity(who).upsert([{ id: 'x', values: v(1, 0, 0) }]))).code,
+        ).toBe('FORBIDDEN');
+      }
+      await vectors.forIdentity(carol).upsert([{ id: 'unaffected', values: v(1, 0, 0) }]);
+    });
+
+    it('tombstones end after tombstoneMs (0 disables them)', async () => {
+      const vectors = createScopedVectorStore({
+        store: createMemoryVectorStore({ dimensions: 3 }),
+        policy,
+        tombstoneMs: 0,
+      });
+      await vectors.eraseTenant({ kind: 'org', id: 'org_acme' });
+      await expect(
+        vectors.forIdentity(bob).upsert([{ id: 'x', values: v(1, 0, 0) }]),
+      ).resolves.toEqual({ upsertedCount: 1 });
+    });
+
+    it('eraseMember with before spares private records written later (a re-joined member)', async () => {
+      const { vectors } = await seed();
+      const ended = Date.now() - 60_000;
+      expect(await vectors.eraseMember('user_alice', 'org_acme', { before: ended })).toMatchObject({
+        deletedCount: 0,
+      });
+      expect(
+        await vectors.eraseMember('user_alice', 'org_acme', { before: Date.now() }),
+      ).toMatchObject({ deletedCount: 1 });
+    });
+
     it('refuses invalid ids with INVALID_INPUT', async () => {
       const { vectors } = setup(policy);
       expect((await errorOf(vectors.eraseUser(''))).code).toBe('INVALID_INPUT');

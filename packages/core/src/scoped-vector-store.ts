@@ -48,6 +48,13 @@ export interface ScopedVectorStoreOptions {
   /** Hears every operation, and every breach the re-check catches. */
   audit?: AuditSink;
   limits?: Partial<ScopedVectorStoreLimits>;
+  /**
+   * After `eraseTenant` / `eraseUser`, how long this store refuses writes into the erased tenant
+   * and by the erased user, in ms: session tokens issued before the deletion stay valid for a
+   * while (Clerk's: about a minute). Default 10 minutes. In-process: see the lifecycle docs for
+   * several instances.
+   */
+  tombstoneMs?: number;
 }
 
 export type VectorValues = readonly number[] | Float32Array | Float64Array;
@@ -139,6 +146,12 @@ export interface ErasureReceipt {
 export interface LifecycleOptions {
   /** Who asks, for the audit trail (e.g. `clerk:webhook:msg_123`). Default `system`. */
   readonly actor?: string;
+  /**
+   * For `eraseUser` / `eraseMember`: erase only private records written at or before this time (ms
+   * since the epoch), e.g. the webhook event's time, so a late retry spares what the user wrote
+   * after re-joining. Default: now.
+   */
+  readonly before?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -229,6 +242,7 @@ const optionsSchema = z.object({
   }),
   policy: z.looseObject({ name: z.string(), scopeFor: z.function() }),
   audit: z.looseObject({ specificationVersion: z.literal('v1'), record: z.function() }).optional(),
+  tombstoneMs: z.number().nonnegative().finite().optional(),
   limits: z
     .strictObject({
       maxBatch: limitSchema,
@@ -264,6 +278,17 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     maxTopK: Math.min(options.limits?.maxTopK ?? caps.maxTopK, caps.maxTopK),
   };
   const dims = caps.dimensions;
+  const tombstoneMs = options.tombstoneMs ?? 10 * 60_000;
+  // Erased tenant keys and user ids → when their tombstone ends.
+  const erasedTenants = new Map<string, number>();
+  const erasedUsers = new Map<string, number>();
+  const isTombstoned = (tombstones: Map<string, number>, key: string) => {
+    const until = tombstones.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    tombstones.delete(key);
+    return false;
+  };
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -555,6 +580,7 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         }
         if (records.length === 0) return { upsertedCount: 0 };
         const seen = new Set<string>();
+        const writtenAt = Date.now();
         const prepared: VectorRecord[] = records.map((input, i) => {
           const where = `records[${i}]`;
           if (typeof input !== 'object' || input === null)
@@ -572,14 +598,14 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
           for (const key of Object.keys(metadata)) {
             if (policy.isReservedKey(key)) {
               throw new ScopeViolationError(
-                `${where} (id "${id}") sets the reserved metadata key "${key}". The policy stamps tenant, owner and visibility itself; remove the key (use \`visibility\` to share).`,
+                `${where} (id "${id}") sets the reserved metadata key "${key}". The policy stamps tenant, owner, visibility and write time itself; remove the key (use \`visibility\` to share).`,
                 { details: { key, id } },
               );
             }
           }
           const visibility = input.visibility ?? policy.defaultVisibility(scope);
           policy.assertCanWrite(scope, visibility);
-          const stamped = { ...metadata, ...policy.stamp(scope, visibility) };
+          const stamped = { ...metadata, ...policy.stamp(scope, visibility, writtenAt) };
           const size = metadataByteSize(stamped);
           if (size > caps.maxMetadataBytes) {
             throw new InvalidInputError(
@@ -590,6 +616,13 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
         });
 
         return exclusive(async () => {
+          const erasedUser = isTombstoned(erasedUsers, scope.userId);
+          if (erasedUser || isTombstoned(erasedTenants, scope.tenantKey)) {
+            throw new ForbiddenError(
+              `This ${erasedUser ? 'user' : 'tenant'} was just erased (a deletion event arrived); writes from sessions issued before the deletion are refused.`,
+              { details: { reason: 'erased' } },
+            );
+          }
           // Overwrites must stay inside what this scope may change (another member's private record
           // is invisible: writing its id would destroy it). Personal scopes are checked too: the
           // fetch re-checks tenant stamps, so a backend that merged two tenants' records is caught
@@ -866,7 +899,10 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     tenant: Tenant,
     options: LifecycleOptions = {},
   ): Promise<ErasureReceipt> {
-    const access = openTenant(tenantKey(tenant), systemActor(options));
+    const key = tenantKey(tenant);
+    // The tombstone goes up first, so no write slips in while the erasure runs.
+    erasedTenants.set(key, Date.now() + tombstoneMs);
+    const access = openTenant(key, systemActor(options));
     const ids = await access.exclusive(() => access.eraseAll(options.signal));
     await access.record('erase', ids);
     return { deletedCount: ids.length, tenantsScanned: 1, verified: true };
@@ -882,8 +918,19 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     const access = openTenant(key, systemActor(options));
     return access.exclusive(async () => {
       const records = await access.fetchPhysical(await access.allPhysicalIds(signal), signal);
+      const before = options.before ?? Number.POSITIVE_INFINITY;
+      // A record without a write time predates the stamp: it is older than any event.
+      const writtenBefore = (metadata: Metadata) => {
+        const at = metadata[keys.writtenAt];
+        return typeof at !== 'number' || at <= before;
+      };
       const theirs = records
-        .filter((r) => r.metadata[keys.owner] === userId && r.metadata[keys.visibility] !== 'org')
+        .filter(
+          (r) =>
+            r.metadata[keys.owner] === userId &&
+            r.metadata[keys.visibility] !== 'org' &&
+            writtenBefore(r.metadata),
+        )
         .map((r) => r.id);
       await access.deletePhysical(theirs, signal);
       const left = await access.fetchPhysical(theirs, signal);
@@ -943,6 +990,8 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
     userId: string,
     options: LifecycleOptions = {},
   ): Promise<ErasureReceipt> {
+    tenantKey({ kind: 'user', id: userId }); // validates the id before anything is recorded
+    erasedUsers.set(userId, Date.now() + tombstoneMs);
     const personal = await eraseTenant({ kind: 'user', id: userId }, options);
     const orgs = await orgTenantKeys(options.signal);
     let deletedCount = personal.deletedCount;

@@ -30,6 +30,9 @@ export type ErrorCodeSet = ReadonlySet<string>;
 
 export class TenantModel {
   readonly tenants = new Map<string, Map<string, ModelRecord>>();
+  /** Tenants and users erased by lifecycle operations: their writes are refused for a while. */
+  readonly erasedTenants = new Set<string>();
+  readonly erasedUsers = new Set<string>();
 
   constructor(readonly policy: ScopePolicy) {}
 

@@ -279,6 +279,9 @@ async function step(
     case 'upsert': {
       const result = await outcome(handle.upsert(op.records));
       const errors = model.upsertErrors(actor, op.records, maxMetadataBytes);
+      const tombstoned =
+        model.erasedUsers.has(actor.userId) || model.erasedTenants.has(model.tenantOf(actor).key);
+      if (errors.size === 0 && tombstoned) errors.add('FORBIDDEN');
       if (errors.size === 0) {
         const blocked = op.records.some((r) => {
           const existing = records.get(r.id);
@@ -410,6 +413,11 @@ async function step(
         return; // no organization to leave
       else result = await scoped.eraseMember(actor.userId, actor.orgId);
       const personalKey = tenantKey({ kind: 'user', id: actor.userId });
+      if (op.type === 'eraseTenant') model.erasedTenants.add(model.tenantOf(actor).key);
+      if (op.type === 'eraseUser') {
+        model.erasedUsers.add(actor.userId);
+        model.erasedTenants.add(personalKey);
+      }
       let expected = 0;
       for (const [key, tenantRecords] of model.tenants) {
         const wholeTenant =
