@@ -120,9 +120,9 @@ async function eraseFor(
 export function createClerkWebhookHandler(
   options: ClerkWebhookHandlerOptions,
 ): (request: Request) => Promise<Response> {
-  if (!options.signingSecret?.startsWith('whsec_')) {
+  if (!/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(options.signingSecret ?? '')) {
     throw new InvalidInputError(
-      'signingSecret must be the endpoint\'s signing secret, starting with "whsec_".',
+      'signingSecret must be the endpoint\'s signing secret from the Clerk Dashboard: "whsec_" followed by base64.',
     );
   }
   const leaseMs = options.leaseMs ?? 60_000;

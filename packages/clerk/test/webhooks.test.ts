@@ -294,6 +294,12 @@ describe('createClerkWebhookHandler', () => {
         events: createMemoryWebhookEventStore(),
       }),
     ).toThrowError(/whsec_/);
+    expect(() =>
+      createClerkWebhookHandler({
+        signingSecret: 'whsec_not base64!',
+        events: createMemoryWebhookEventStore(),
+      }),
+    ).toThrowError(/base64/);
   });
 });
 
