@@ -93,6 +93,29 @@ function modelScore(metric: DistanceMetric, a: readonly number[], b: readonly nu
 const better = (metric: DistanceMetric, a: number, b: number) =>
   metric === 'euclidean' ? a < b - SCORE_TOLERANCE : a > b + SCORE_TOLERANCE;
 
+/**
+ * Follows a cursor until the last page, checking each page holds at most `limit` items; fails if
+ * pagination never ends. Returns every item in order.
+ */
+async function allPages(
+  page: (
+    cursor: string | undefined,
+  ) => Promise<{ items: readonly string[]; cursor?: string | undefined }>,
+  limit: number,
+  where = 'pagination',
+): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const result = await page(cursor);
+    expect(result.items.length, `${where}: page larger than limit`).toBeLessThanOrEqual(limit);
+    seen.push(...result.items);
+    cursor = result.cursor;
+    if (cursor === undefined) return seen;
+  }
+  throw new Error(`${where}: pagination never ended`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Operations of the cross-tenant model.
 
@@ -447,20 +470,18 @@ async function step(
         .map(([id]) => id)
         .filter((id) => id.startsWith(prefix))
         .sort();
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 200; page++) {
-        const result = await handle.list({
-          limit: op.limit,
-          ...(op.prefix ? { prefix: op.prefix } : {}),
-          ...(cursor ? { cursor } : {}),
-        });
-        expect(result.ids.length, `${where}: page larger than limit`).toBeLessThanOrEqual(op.limit);
-        seen.push(...result.ids);
-        cursor = result.cursor;
-        if (cursor === undefined) break;
-      }
-      expect(cursor, `${where}: list never ended`).toBeUndefined();
+      const seen = await allPages(
+        async (cursor) => {
+          const result = await handle.list({
+            limit: op.limit,
+            ...(op.prefix ? { prefix: op.prefix } : {}),
+            ...(cursor ? { cursor } : {}),
+          });
+          return { items: result.ids, cursor: result.cursor };
+        },
+        op.limit,
+        where,
+      );
       expect(seen, where).toEqual(expected);
       return;
     }
@@ -708,13 +729,10 @@ export function describeVectorStoreConformance(
           expect(fetched.map((r) => [r.id, r.metadata.i]).sort()).toEqual(
             ids.map((id, i) => [id, i]).sort(),
           );
-          const listed: string[] = [];
-          let cursor: string | undefined;
-          do {
+          const listed = await allPages(async (cursor) => {
             const page = await store.list({ namespace, limit: 5, ...(cursor ? { cursor } : {}) });
-            listed.push(...page.ids);
-            cursor = page.cursor;
-          } while (cursor !== undefined);
+            return { items: page.ids, cursor: page.cursor };
+          }, 5);
           expect(listed).toEqual([...ids].sort());
           await store.delete({ namespace, ids: ['doc-1'] });
           expect(
@@ -824,19 +842,15 @@ export function describeVectorStoreConformance(
               metadata: {},
             })),
           });
-          const seen: string[] = [];
-          let cursor: string | undefined;
-          do {
+          const seen = await allPages(async (cursor) => {
             const page = await store.list({
               namespace,
               prefix: 't#',
               limit: 5,
               ...(cursor ? { cursor } : {}),
             });
-            expect(page.ids.length).toBeLessThanOrEqual(5);
-            seen.push(...page.ids);
-            cursor = page.cursor;
-          } while (cursor !== undefined);
+            return { items: page.ids, cursor: page.cursor };
+          }, 5);
           expect(seen).toEqual(ids);
         });
 
@@ -846,18 +860,14 @@ export function describeVectorStoreConformance(
           for (const namespace of names) {
             await store.upsert({ namespace, records: [{ id: 'r', values: vec(1), metadata: {} }] });
           }
-          const seen: string[] = [];
-          let cursor: string | undefined;
-          do {
+          const seen = await allPages(async (cursor) => {
             const page = await store.listNamespaces({
               prefix: `${base}-`,
               limit: 3,
               ...(cursor ? { cursor } : {}),
             });
-            expect(page.namespaces.length).toBeLessThanOrEqual(3);
-            seen.push(...page.namespaces);
-            cursor = page.cursor;
-          } while (cursor !== undefined);
+            return { items: page.namespaces, cursor: page.cursor };
+          }, 3);
           expect(seen).toEqual(names);
           await store.deleteNamespace({ namespace: names[3]! });
           const after = await store.listNamespaces({ prefix: `${base}-`, limit: 100 });
