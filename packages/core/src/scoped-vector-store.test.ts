@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryAuditSink } from './audit.js';
-import { ScopedRagError } from './errors.js';
+import { BackendUnavailableError, ScopedRagError } from './errors.js';
 import { createIdentity } from './identity.js';
 import { createMemoryVectorStore } from './memory-vector-store.js';
 import { orgPolicy, type ScopePolicy, userPolicy } from './policy.js';
@@ -198,6 +198,30 @@ describe('createScopedVectorStore', () => {
     expect(error.details).toMatchObject({ writtenIds: ['a', 'b'], failedIds: ['c', 'd'] });
     expect(error.cause).toBeInstanceOf(Error);
     expect((await vectors.forIdentity(alice).list()).ids).toEqual(['a', 'b']);
+  });
+
+  it("reports an adapter's own partial write with the caller's ids (shared isolation)", async () => {
+    const inner = createMemoryVectorStore({ dimensions: 3 });
+    const partial: VectorStore = {
+      ...inner,
+      upsert: async (request) => {
+        await inner.upsert({ ...request, records: request.records.slice(0, 1) });
+        throw new BackendUnavailableError('second request failed', {
+          details: {
+            writtenIds: [request.records[0]!.id],
+            failedIds: request.records.slice(1).map((r) => r.id),
+          },
+        });
+      },
+    };
+    const { vectors } = setup(
+      orgPolicy({ isolation: { mode: 'shared', namespace: 'all' } }),
+      partial,
+    );
+    const error = await errorOf(
+      vectors.forIdentity(alice).upsert(['a', 'b', 'c'].map((id) => ({ id, values: v(1, 0, 0) }))),
+    );
+    expect(error.details).toMatchObject({ writtenIds: ['a'], failedIds: ['b', 'c'] });
   });
 
   it('wraps unexpected backend errors as BACKEND_UNAVAILABLE with the cause', async () => {

@@ -651,14 +651,19 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
                 ...(opts.signal ? { signal: opts.signal } : {}),
               });
             } catch (error) {
+              // An adapter that wrote part of a batch says which ids (`details.writtenIds`).
+              const partial = (error as ScopedRagError)?.details?.writtenIds;
+              if (Array.isArray(partial))
+                written.push(...partial.filter((id) => typeof id === 'string'));
               if (written.length === 0) throw toBackendError(error, 'upsert', store.provider);
+              const done = new Set(written);
               throw new BackendUnavailableError(
                 `upsert failed after ${written.length} of ${prepared.length} records were written; retry the failed ones (upsert is idempotent).`,
                 {
                   cause: error,
                   details: {
                     writtenIds: written.map(toLogical),
-                    failedIds: prepared.slice(written.length).map((r) => toLogical(r.id)),
+                    failedIds: prepared.filter((r) => !done.has(r.id)).map((r) => toLogical(r.id)),
                   },
                 },
               );

@@ -110,7 +110,8 @@ export interface NamespaceRequest {
  * - `listNamespaces` pages the names of non-empty namespaces the same way (erasure of a user
  *   across every organization needs it);
  * - failures throw a ScopedRagError (`BACKEND_UNAVAILABLE`, `INVALID_INPUT`, …), never resolve
- *   with partial results.
+ *   with partial results; an `upsert` that wrote part of its records throws one whose
+ *   `details.writtenIds` lists the ids written (and `details.failedIds` the others).
  */
 export interface VectorStore {
   readonly specificationVersion: 'v1';
