@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createMemoryAuditSink } from './audit.js';
 import { BackendUnavailableError, ScopedRagError } from './errors.js';
 import { createIdentity } from './identity.js';
@@ -348,6 +349,78 @@ describe('createScopedVectorStore', () => {
       action: 'deleteAll',
       tenantKey: 'o_org_acme',
       ids: ['a1', 'a2', 'b1'],
+    });
+  });
+
+  describe('metadata schema (the silent zero-result trap of seed 000)', () => {
+    const metadataSchema = z.strictObject({
+      category: z.enum(['guide', 'faq']),
+      year: z.number().int(),
+      tags: z.array(z.string()).optional(),
+    });
+    const make = () =>
+      createScopedVectorStore({
+        store: createMemoryVectorStore({ dimensions: 3 }),
+        policy: orgPolicy(),
+        metadataSchema,
+      }).forIdentity(alice);
+
+    it('refuses a misspelt field or a value of the wrong type in a filter instead of returning nothing', async () => {
+      const a = make();
+      await a.upsert([
+        { id: 'x', values: v(1, 0, 0), metadata: { category: 'guide', year: 2024, tags: ['a'] } },
+      ]);
+      const typo = await errorOf(
+        a.query({ vector: v(1, 0, 0), topK: 5, filter: { categry: 'guide' } }),
+      );
+      expect(typo).toMatchObject({ code: 'INVALID_FILTER' });
+      expect(typo.message).toMatch(/"categry".*known: category, year, tags/);
+      const mistyped = await errorOf(
+        a.query({ vector: v(1, 0, 0), topK: 5, filter: { year: '2024' } }),
+      );
+      expect(mistyped.message).toMatch(/compares "year" with "2024"/);
+      expect(
+        (
+          await errorOf(
+            a.query({
+              vector: v(1, 0, 0),
+              topK: 5,
+              filter: { category: { $in: ['guide', 'blog'] } },
+            }),
+          )
+        ).code,
+      ).toBe('INVALID_FILTER');
+      const ok = await a.query({
+        vector: v(1, 0, 0),
+        topK: 5,
+        filter: { year: { $gte: 2020 }, tags: 'a', category: 'guide' },
+      });
+      expect(ok.matches.map((m) => m.id)).toEqual(['x']);
+    });
+
+    it('refuses metadata that does not match the schema, writing nothing', async () => {
+      const a = make();
+      const error = await errorOf(
+        a.upsert([
+          { id: 'ok', values: v(1, 0, 0), metadata: { category: 'faq', year: 2023 } },
+          { id: 'bad', values: v(1, 0, 0), metadata: { category: 'faq', yaer: 2023 } },
+        ]),
+      );
+      expect(error.code).toBe('INVALID_INPUT');
+      expect((await a.list()).ids).toEqual([]);
+    });
+
+    it('still answers a reserved key with SCOPE_VIOLATION', async () => {
+      const error = await errorOf(
+        make().upsert([
+          {
+            id: 'x',
+            values: v(1, 0, 0),
+            metadata: { _sr_tenant: 'o_x', category: 'faq', year: 1 },
+          },
+        ]),
+      );
+      expect(error.code).toBe('SCOPE_VIOLATION');
     });
   });
 

@@ -43,6 +43,12 @@ export interface ScopedVectorStoreLimits {
 }
 
 export interface ScopedVectorStoreOptions {
+  /**
+   * The shape of your metadata (a zod object, e.g. `z.strictObject({ lang: z.enum(['en', 'de']) })`).
+   * Writes must match it, and filters may name only its fields with values of their types, so a
+   * misspelt key or a `"2024"` for a number is an error instead of a silent zero-result query.
+   */
+  metadataSchema?: z.ZodObject;
   store: VectorStore;
   policy: ScopePolicy;
   /** Hears every operation, and every breach the re-check catches. */
@@ -195,6 +201,41 @@ function toBackendError(error: unknown, operation: string, provider: string): Er
   );
 }
 
+// Filters must name fields of the metadata schema, compared with values of their types: the
+// silent zero-result query of a misspelt key or a mistyped value becomes an InvalidFilterError.
+function checkFilterAgainstSchema(expression: FilterExpression, schema: z.ZodObject): void {
+  if (expression.kind !== 'field') {
+    for (const child of expression.children) checkFilterAgainstSchema(child, schema);
+    return;
+  }
+  const { field } = expression;
+  const fieldSchema = Object.hasOwn(schema.shape, field)
+    ? (schema.shape[field] as z.ZodType)
+    : undefined;
+  if (!fieldSchema) {
+    const known = Object.keys(schema.shape).join(', ');
+    throw new InvalidFilterError(
+      `The filter names "${field}", which is not a field of the metadata schema (known: ${known}).`,
+      {
+        details: { field },
+      },
+    );
+  }
+  if (expression.op === '$exists') return;
+  const values: readonly unknown[] = Array.isArray(expression.value)
+    ? expression.value
+    : [expression.value];
+  for (const value of values) {
+    // A list field matches single elements, so a value fits if the field takes it or a list of it.
+    if (!fieldSchema.safeParse(value).success && !fieldSchema.safeParse([value]).success) {
+      throw new InvalidFilterError(
+        `The filter compares "${field}" with ${JSON.stringify(value)}, which the metadata schema does not allow for that field (a type mismatch matches nothing).`,
+        { details: { field } },
+      );
+    }
+  }
+}
+
 // Per raw store and namespace, the tail of the queue of writes in progress.
 const writeQueues = new WeakMap<VectorStore, Map<string, Promise<unknown>>>();
 
@@ -243,6 +284,9 @@ const optionsSchema = z.object({
   policy: z.looseObject({ name: z.string(), scopeFor: z.function() }),
   audit: z.looseObject({ specificationVersion: z.literal('v1'), record: z.function() }).optional(),
   tombstoneMs: z.number().nonnegative().finite().optional(),
+  metadataSchema: z
+    .instanceof(z.ZodObject, { message: 'metadataSchema must be a zod object schema' })
+    .optional(),
   limits: z
     .strictObject({
       maxBatch: limitSchema,
@@ -264,7 +308,7 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
       { cause: checked.error },
     );
   }
-  const { store, policy, audit } = options;
+  const { store, policy, audit, metadataSchema } = options;
   const caps = store.capabilities;
   const shared = policy.isolation.mode === 'shared';
   const keys = policy.reservedKeys;
@@ -547,6 +591,7 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
           );
         }
       }
+      if (metadataSchema) checkFilterAgainstSchema(expression, metadataSchema);
       return expression;
     }
 
@@ -600,6 +645,16 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
               throw new ScopeViolationError(
                 `${where} (id "${id}") sets the reserved metadata key "${key}". The policy stamps tenant, owner, visibility and write time itself; remove the key (use \`visibility\` to share).`,
                 { details: { key, id } },
+              );
+            }
+          }
+          if (metadataSchema) {
+            const checked = metadataSchema.safeParse(metadata);
+            if (!checked.success) {
+              const issue = checked.error.issues[0];
+              throw new InvalidInputError(
+                `${where} (id "${id}") metadata does not match the metadata schema at "${issue?.path.join('.') || '(root)'}": ${issue?.message}.`,
+                { cause: checked.error, details: { id, path: issue?.path ?? [] } },
               );
             }
           }
