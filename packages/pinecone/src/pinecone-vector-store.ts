@@ -122,6 +122,17 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+// Pinecone answers 404 to a delete in a namespace that holds nothing (also when a retry follows a
+// delete whose reply was lost): the records are gone either way.
+async function ignoreNotFound(operation: Promise<unknown>): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    if (statusOf(error) === 404 || (error as Error)?.name === 'PineconeNotFoundError') return;
+    throw error;
+  }
+}
+
 function toError(error: unknown, operation: string): Error {
   if (ScopedRagError.isInstance(error)) return error;
   const status = statusOf(error);
@@ -365,7 +376,11 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
 
     async delete({ namespace, ids, signal }) {
       for (const part of chunk([...new Set(ids)], PINECONE_LIMITS.maxIdsPerRequest)) {
-        await retried('delete', () => index.deleteMany({ ids: part, namespace }), signal);
+        await retried(
+          'delete',
+          () => ignoreNotFound(index.deleteMany({ ids: part, namespace })),
+          signal,
+        );
       }
     },
 
@@ -412,16 +427,7 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
     async deleteNamespace({ namespace, signal }) {
       await retried(
         'deleteNamespace',
-        async () => {
-          try {
-            await index.deleteNamespace(namespace);
-          } catch (error) {
-            // An unknown namespace is empty already.
-            if (statusOf(error) === 404 || (error as Error)?.name === 'PineconeNotFoundError')
-              return;
-            throw error;
-          }
-        },
+        () => ignoreNotFound(index.deleteNamespace(namespace)),
         signal,
       );
     },

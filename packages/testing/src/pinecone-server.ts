@@ -615,14 +615,18 @@ export async function startPineconeServer(options: PineconeServerOptions): Promi
       const namespace = readNamespace(params.get('namespace'), apiVersion);
       const ids = readIds(params.getAll('ids'), 'ids');
       const records = await store.fetch({ namespace, ids });
-      const vectors: Record<string, unknown> = {};
-      for (const record of records) {
-        vectors[record.id] = {
-          id: record.id,
-          values: float32ArrayJson(record.values),
-          ...metadataJson(record.metadata),
-        };
-      }
+      // fromEntries defines own properties: an id such as "__proto__" stays a key, where an
+      // assignment would set the prototype and drop the record from the JSON.
+      const vectors = Object.fromEntries(
+        records.map((record) => [
+          record.id,
+          {
+            id: record.id,
+            values: float32ArrayJson(record.values),
+            ...metadataJson(record.metadata),
+          },
+        ]),
+      );
       return ok({
         vectors,
         namespace: displayNamespace(namespace),
@@ -735,7 +739,12 @@ export async function startPineconeServer(options: PineconeServerOptions): Promi
       let totalVectorCount = 0;
       for (const namespace of await allNamespaces()) {
         const vectorCount = (await allIds(namespace)).length;
-        namespaces[displayNamespace(namespace)] = { vectorCount };
+        Object.defineProperty(namespaces, displayNamespace(namespace), {
+          value: { vectorCount },
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         totalVectorCount += vectorCount;
       }
       return ok({
