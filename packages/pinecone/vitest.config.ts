@@ -2,5 +2,9 @@ import { defineProject } from 'vitest/config';
 
 export default defineProject({
   ssr: { resolve: { conditions: ['@scoped-rag/source'] } },
-  test: { name: 'pinecone', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 240_000 },
+  test: {
+    name: 'pinecone',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 240_000,
+  },
 });
