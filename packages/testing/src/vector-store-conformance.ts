@@ -503,8 +503,6 @@ function leakyStore(inner: VectorStore, leak: Leak): LeakyStore {
   const higherBetter = inner.capabilities.metric !== 'euclidean';
   // The part after a tenant prefix (`o_acme#doc-1` → `doc-1`), so other tenants' twins answer.
   const logicalOf = (id: string) => id.slice(id.indexOf('#') + 1);
-  const sameIds = (a: readonly { id: string }[], b: readonly { id: string }[]) =>
-    a.length === b.length && a.every((item, i) => item.id === b[i]!.id);
   let leaks = 0;
   return {
     ...inner,
@@ -530,14 +528,16 @@ function leakyStore(inner: VectorStore, leak: Leak): LeakyStore {
         answer.sort((a, b) => (higherBetter ? b.score - a.score : a.score - b.score));
         answer = answer.slice(0, request.topK);
       }
-      const honestIds = new Set(honest.map((m) => m.id));
-      if (
-        !sameIds(answer, honest) &&
-        answer.some(
-          (m) => !honestIds.has(m.id) || m.metadata !== honest.find((h) => h.id === m.id)?.metadata,
-        )
-      )
-        leaks++;
+      // A leak: the answer holds a record that no honest answer to this request could hold (from
+      // another namespace, or failing the filter). Compared by id and content, as adapters return
+      // fresh objects; ties at the top-k boundary may pick other permitted records and are fine.
+      const permitted = await inner.query({
+        ...request,
+        topK: inner.capabilities.maxTopK,
+        includeValues: false,
+      });
+      const permittedById = new Map(permitted.map((m) => [m.id, JSON.stringify(m.metadata)]));
+      if (answer.some((m) => permittedById.get(m.id) !== JSON.stringify(m.metadata))) leaks++;
       return answer;
     },
     fetch: async (request) => {
