@@ -60,6 +60,12 @@ export interface PineconeVectorStoreOptions {
   /** Or the API key and the index host (from `describeIndex` or the console); the client is cached per process. */
   apiKey?: string;
   host?: string;
+  /**
+   * Or your own SDK client and the index name (the SDK resolves the host through the control
+   * plane on first use). Create the client with `maxRetries: 0`: this adapter retries.
+   */
+  client?: { index(options: { name: string }): unknown };
+  indexName?: string;
   /** The index's dimension (Pinecone fixes it when the index is created). */
   dimensions: number;
   /** The index's metric. Default `cosine`. */
@@ -163,9 +169,11 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
   if (options.index) index = options.index;
   else if (options.apiKey && options.host)
     ({ index, retryAfter } = cachedIndex(options.apiKey, options.host));
-  else {
+  else if (options.client && options.indexName) {
+    index = options.client.index({ name: options.indexName }) as PineconeIndexLike;
+  } else {
     throw new InvalidInputError(
-      'createPineconeVectorStore needs an `index` from the SDK, or `apiKey` and `host` (the index host from describeIndex or the console).',
+      'createPineconeVectorStore needs an `index` from the SDK, `apiKey` and `host` (the index host from describeIndex or the console), or `client` and `indexName`.',
     );
   }
   const retryOptions = options.retry ?? {};

@@ -224,3 +224,73 @@ describe('PineconeVectorStore under faults', () => {
     ]);
   });
 });
+
+describe('createPineconeVectorStore options', () => {
+  it('takes an SDK client and an index name, an index, or an API key and host, and refuses anything else', async () => {
+    const client = {
+      index: ({ name }: { name: string }) =>
+        new Pinecone({ apiKey: 'k', maxRetries: 0 }).index({ host: name }),
+    };
+    const viaClient = createPineconeVectorStore({
+      client,
+      indexName: server.host,
+      dimensions: DIMS,
+    });
+    await viaClient.upsert({
+      namespace: 'opts',
+      records: [{ id: 'a', values: Float32Array.from(vector(2)), metadata: {} }],
+    });
+    expect((await viaClient.fetch({ namespace: 'opts', ids: ['a'] })).map((r) => r.id)).toEqual([
+      'a',
+    ]);
+    expect(() => createPineconeVectorStore({ dimensions: DIMS })).toThrowError(/needs an `index`/);
+    expect(() =>
+      createPineconeVectorStore({ apiKey: 'k', host: server.host, dimensions: 0 }),
+    ).toThrowError(/dimensions/);
+    expect(() =>
+      createPineconeVectorStore({
+        apiKey: 'k',
+        host: server.host,
+        dimensions: DIMS,
+        concurrency: 0,
+      }),
+    ).toThrowError(/concurrency/);
+  });
+
+  it('refuses records Pinecone would refuse before sending anything', async () => {
+    const store = createPineconeVectorStore({
+      apiKey: 'limits',
+      host: server.host,
+      dimensions: DIMS,
+    });
+    server.clearRequests();
+    const good = { id: 'ok', values: Float32Array.from(vector(1)), metadata: {} };
+    for (const bad of [
+      { id: 'x'.repeat(513), values: Float32Array.from(vector(1)), metadata: {} },
+      { id: 'dóc', values: Float32Array.from(vector(1)), metadata: {} },
+      { id: 'short', values: Float32Array.from([1, 2]), metadata: {} },
+      { id: 'nan', values: Float32Array.from(vector(1).map(() => Number.NaN)), metadata: {} },
+      {
+        id: 'big',
+        values: Float32Array.from(vector(1)),
+        metadata: { text: 'x'.repeat(41 * 1024) },
+      },
+      { id: 'null', values: Float32Array.from(vector(1)), metadata: { gone: null as never } },
+    ]) {
+      await expect(
+        store.upsert({ namespace: 'limits', records: [good, bad] }),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    await expect(
+      store.query({
+        namespace: 'limits',
+        vector: Float32Array.from(vector(1)),
+        topK: 10_001,
+        includeValues: false,
+      }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(server.requests).toEqual([]);
+  });
+});
