@@ -1,6 +1,7 @@
 // @scoped-rag/pinecone — a Pinecone VectorStore for scoped-rag.
 export {
   createPineconeVectorStore,
+  createRetryAfterFetch,
   PINECONE_LIMITS,
   type PineconeIndexLike,
   type PineconeVectorStoreOptions,

@@ -19,7 +19,7 @@ import {
 } from '@scoped-rag/core';
 import { isRetryable, type RetryOptions, statusOf, withRetries } from './retry.js';
 
-/** The subset of the SDK's `Index` this adapter uses (SDK 6 to 9). */
+/** The subset of the SDK's `Index` this adapter uses (tested with SDK 8.2). */
 export interface PineconeIndexLike {
   upsert(options: {
     records: { id: string; values: number[]; metadata?: Metadata }[];
@@ -55,7 +55,10 @@ export interface PineconeIndexLike {
 }
 
 export interface PineconeVectorStoreOptions {
-  /** An `Index` from the SDK. Create it once per process and reuse it. */
+  /**
+   * An `Index` from the SDK. Create it once per process and reuse it, from a client made with
+   * `maxRetries: 0` (this adapter retries; the SDK's own retries would multiply with them).
+   */
   index?: PineconeIndexLike;
   /** Or the API key and the index host (from `describeIndex` or the console); the client is cached per process. */
   apiKey?: string;
@@ -78,7 +81,8 @@ export interface PineconeVectorStoreOptions {
 /** Pinecone's service limits (the SDK checks none of them). */
 export const PINECONE_LIMITS = Object.freeze({
   maxRecordsPerUpsert: 1_000,
-  maxUpsertBytes: 2 * 1024 * 1024,
+  /** Pinecone documents "2 MB"; stay under the decimal reading. */
+  maxUpsertBytes: 2_000_000,
   maxMetadataBytes: 40 * 1024,
   maxIdLength: 512,
   maxIdsPerRequest: 1_000,
@@ -89,38 +93,55 @@ export const PINECONE_LIMITS = Object.freeze({
   maxNamespaceLength: 512,
 });
 
-// A float from a Float32Array prints as at most ~20 characters of JSON, plus a comma.
-const BYTES_PER_VALUE = 24;
+// A float32 widened to a double prints as up to 25 characters of JSON (e.g.
+// -0.0000036077644836041145), plus a comma.
+const BYTES_PER_VALUE = 26;
 
-const clients = new Map<
-  string,
-  { index: PineconeIndexLike; retryAfter: { ms: number | undefined } }
->();
+const clients = new Map<string, PineconeIndexLike>();
+
+/**
+ * A fetch that honours `Retry-After` on 429 for the very request that got it (the SDK neither
+ * retries 429 nor exposes the header): it waits as asked, up to 60 s in all, and sends the request
+ * again (five times at most); other failures are left to the adapter's retries.
+ */
+export function createRetryAfterFetch(
+  baseFetch: typeof fetch = fetch,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): typeof fetch {
+  return async (input, init) => {
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      const response = await baseFetch(input, init);
+      if (response.status !== 429 || attempt > 5) return response;
+      const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
+      const wait = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Number.NaN;
+      if (Number.isNaN(wait) || waited + wait > 60_000 || init?.signal?.aborted) return response;
+      await response.body?.cancel();
+      await sleep(wait);
+      waited += wait;
+    }
+  };
+}
 
 // One client per API key and host for the process's lifetime: serverless functions reuse it
-// across warm invocations instead of paying the client set-up on every request. Its fetch notes
-// Retry-After from 429s, which the SDK does not surface.
-function cachedIndex(apiKey: string, host: string) {
+// across warm invocations instead of paying the client set-up on every request.
+function cachedIndex(apiKey: string, host: string): PineconeIndexLike {
   const key = `${apiKey}\u0000${host}`;
-  let entry = clients.get(key);
-  if (!entry) {
-    const retryAfter: { ms: number | undefined } = { ms: undefined };
-    const fetchApi = async (input: RequestInfo | URL, init?: RequestInit) => {
-      const response = await fetch(input, init);
-      if (response.status === 429) {
-        const header = Number(response.headers.get('retry-after'));
-        retryAfter.ms =
-          Number.isFinite(header) && header >= 0 ? Math.min(header * 1000, 60_000) : undefined;
-      }
-      return response;
-    };
-    // maxRetries: 0 — this adapter retries (429 included), so the SDK must not retry underneath.
-    const client = new Pinecone({ apiKey, fetchApi, maxRetries: 0 });
-    entry = { index: client.index({ host }) as unknown as PineconeIndexLike, retryAfter };
-    clients.set(key, entry);
+  let index = clients.get(key);
+  if (!index) {
+    // maxRetries: 0: this adapter retries (429 included), so the SDK must not retry underneath.
+    const client = new Pinecone({ apiKey, fetchApi: createRetryAfterFetch(), maxRetries: 0 });
+    index = client.index({ host }) as unknown as PineconeIndexLike;
+    clients.set(key, index);
   }
-  return entry;
+  return index;
 }
+
+// The SDK and Pinecone name the default namespace "__default__" in paths and listings; the
+// VectorStore contract calls it "".
+const DEFAULT_NAMESPACE = '__default__';
+const toPinecone = (namespace: string) => (namespace === '' ? DEFAULT_NAMESPACE : namespace);
+const fromPinecone = (namespace: string) => (namespace === DEFAULT_NAMESPACE ? '' : namespace);
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -165,10 +186,8 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
     throw new InvalidInputError(`concurrency must be an integer from 1 to 64, got ${concurrency}.`);
   }
   let index: PineconeIndexLike;
-  let retryAfter: { ms: number | undefined } = { ms: undefined };
   if (options.index) index = options.index;
-  else if (options.apiKey && options.host)
-    ({ index, retryAfter } = cachedIndex(options.apiKey, options.host));
+  else if (options.apiKey && options.host) index = cachedIndex(options.apiKey, options.host);
   else if (options.client && options.indexName) {
     index = options.client.index({ name: options.indexName }) as PineconeIndexLike;
   } else {
@@ -182,14 +201,7 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
     attempt: () => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> =>
-    withRetries(attempt, retryOptions, {
-      signal,
-      retryAfterMs: () => {
-        const ms = retryAfter.ms;
-        retryAfter.ms = undefined;
-        return ms;
-      },
-    }).catch((error: unknown) => {
+    withRetries(attempt, retryOptions, { signal }).catch((error: unknown) => {
       throw toError(error, operation);
     });
 
@@ -232,7 +244,7 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
         `${where} (id "${record.id}") metadata is ${metadataBytes} bytes; Pinecone's limit is 40 KB.`,
       );
     }
-    return record.id.length + metadataBytes + dimensions * BYTES_PER_VALUE + 64;
+    return JSON.stringify(record.id).length + metadataBytes + dimensions * BYTES_PER_VALUE + 64;
   }
 
   // Splits records into requests of at most 1,000 records and 2 MB.
@@ -426,7 +438,7 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
         .filter(
           (n) => typeof n.name === 'string' && (n.recordCount === undefined || n.recordCount > 0),
         )
-        .map((n) => n.name!)
+        .map((n) => fromPinecone(n.name!))
         .filter((name) => !prefix || name.startsWith(prefix));
       const next = response.pagination?.next;
       return next ? { namespaces, cursor: next } : { namespaces };
@@ -435,7 +447,7 @@ export function createPineconeVectorStore(options: PineconeVectorStoreOptions): 
     async deleteNamespace({ namespace, signal }) {
       await retried(
         'deleteNamespace',
-        () => ignoreNotFound(index.deleteNamespace(namespace)),
+        () => ignoreNotFound(index.deleteNamespace(toPinecone(namespace))),
         signal,
       );
     },

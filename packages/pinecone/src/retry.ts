@@ -44,12 +44,14 @@ export function isRetryable(error: unknown): boolean {
   if (RETRYABLE_NAMES.has(name)) return true;
   const status = statusOf(error);
   if (status !== undefined) return status === 429 || status >= 500;
-  // Plain fetch failures (TypeError: fetch failed, ECONNRESET…) carry no status.
+  // Network failures carry no status: undici's "fetch failed" (its cause names the socket error)
+  // or a reset connection. Other TypeErrors are bugs, not outages: never retried.
+  const message = String((error as Error)?.message ?? '');
+  const cause = String((error as { cause?: { code?: unknown } })?.cause?.code ?? '');
   return (
-    name === 'TypeError' ||
-    /ECONNRESET|ECONNREFUSED|socket hang up|fetch failed|other side closed/i.test(
-      String((error as Error)?.message),
-    )
+    /^fetch failed$/i.test(message) ||
+    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_)/.test(cause) ||
+    /ECONNRESET|socket hang up|other side closed/i.test(message)
   );
 }
 

@@ -30,7 +30,7 @@ describe('PineconeVectorStore under faults', () => {
       host: server.host,
       dimensions: DIMS,
       concurrency: 4,
-      retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 },
+      retry: { retries: 0 },
     });
     const vectors = createScopedVectorStore({ store, policy: orgPolicy() });
     const alice = vectors.forIdentity(
@@ -292,5 +292,49 @@ describe('createPineconeVectorStore options', () => {
       code: 'INVALID_INPUT',
     });
     expect(server.requests).toEqual([]);
+  });
+
+  it('maps the default namespace "" to Pinecone\'s "__default__" for listing and deleting', async () => {
+    const store = createPineconeVectorStore({
+      apiKey: 'default-ns',
+      host: server.host,
+      dimensions: DIMS,
+    });
+    await store.upsert({
+      namespace: '',
+      records: [{ id: 'a', values: Float32Array.from(vector(1)), metadata: {} }],
+    });
+    expect((await store.listNamespaces({ limit: 100 })).namespaces).toContain('');
+    await store.deleteNamespace({ namespace: '' });
+    expect(await store.fetch({ namespace: '', ids: ['a'] })).toEqual([]);
+  });
+
+  it('keeps requests under 2 MB even for vectors whose values print long', async () => {
+    const wide = await startPineconeServer({ dimensions: 1536 });
+    try {
+      const store = createPineconeVectorStore({
+        apiKey: 'long-values',
+        host: wide.host,
+        dimensions: 1536,
+      });
+      // Each value prints as 25 characters of JSON: the worst case for the size estimate.
+      const values = Float32Array.from(
+        { length: 1536 },
+        (_, i) => -0.0000036077644836041145 * (1 + i / 1e6),
+      );
+      expect(JSON.stringify(Array.from(values.slice(0, 1)))).toHaveLength(27);
+      const records = Array.from({ length: 200 }, (_, i) => ({
+        id: `t${i}`,
+        values,
+        metadata: {},
+      }));
+      await store.upsert({ namespace: 'long', records });
+      const sizes = wide.requests.filter((r) => r.operation === 'upsert').map((r) => r.bodyBytes);
+      expect(sizes.length).toBeGreaterThan(3);
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(2_000_000);
+      expect((await store.list({ namespace: 'long', limit: 100 })).ids.length).toBe(100);
+    } finally {
+      await wide.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryable, withRetries } from '../src/index.js';
+import { createRetryAfterFetch, isRetryable, withRetries } from '../src/index.js';
 
 const named = (name: string, message = 'x') => Object.assign(new Error(message), { name });
 
@@ -31,6 +31,9 @@ describe('isRetryable', () => {
       true,
     ],
     [new TypeError('fetch failed'), true],
+    [Object.assign(new TypeError('terminated'), { cause: { code: 'UND_ERR_SOCKET' } }), true],
+    [new TypeError('records is not iterable'), false],
+    [new TypeError("Cannot read properties of undefined (reading 'id')"), false],
     [named('PineconeBadRequestError'), false],
     [named('PineconeNotFoundError', 'Status: 404.'), false],
     [named('AbortError'), false],
@@ -97,5 +100,45 @@ describe('withRetries', () => {
       withRetries(h.attempt, {}, { signal: controller.signal, sleep: h.sleep }),
     ).rejects.toThrow('client went away');
     expect(h.calls()).toBe(0);
+  });
+});
+
+describe('createRetryAfterFetch', () => {
+  const responses = (...statuses: [number, string?][]) => {
+    const calls: number[] = [];
+    const fetch = (async () => {
+      const [status, retryAfter] = statuses[Math.min(calls.length, statuses.length - 1)]!;
+      calls.push(status);
+      return new Response('{}', {
+        status,
+        headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+      });
+    }) as typeof globalThis.fetch;
+    return { fetch, calls };
+  };
+
+  it('waits what Retry-After asks for that request, then sends it again', async () => {
+    const { fetch, calls } = responses([429, '2'], [200]);
+    const waits: number[] = [];
+    const response = await createRetryAfterFetch(fetch, async (ms) => {
+      waits.push(ms);
+    })('http://x/vectors/upsert', { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(calls).toEqual([429, 200]);
+    expect(waits).toEqual([2_000]);
+  });
+
+  it('hands the 429 to the caller without Retry-After, after five attempts, or past 60 s of waiting', async () => {
+    const none = responses([429]);
+    expect((await createRetryAfterFetch(none.fetch, async () => {})('http://x')).status).toBe(429);
+    expect(none.calls).toHaveLength(1);
+    const always = responses([429, '0']);
+    expect((await createRetryAfterFetch(always.fetch, async () => {})('http://x')).status).toBe(
+      429,
+    );
+    expect(always.calls).toHaveLength(6);
+    const long = responses([429, '61']);
+    expect((await createRetryAfterFetch(long.fetch, async () => {})('http://x')).status).toBe(429);
+    expect(long.calls).toHaveLength(1);
   });
 });
