@@ -153,6 +153,35 @@ for (let t = 0; t < TENANTS; t++) {
     );
   }
 }
+// The same tenants in one shared namespace: the store partitions records by tenant key.
+const sharedScoped = createScopedVectorStore({
+  store: createMemoryVectorStore({ dimensions: DIMS }),
+  policy: orgPolicy({ isolation: { mode: 'shared', namespace: 'all' } }),
+});
+const sharedHandles = tenantHandles.map((handle) =>
+  sharedScoped.forScope(
+    sharedScoped.policy.scopeFor(
+      createIdentity({
+        userId: handle.scope.userId,
+        orgId: handle.scope.tenant.id,
+        orgRole: 'org:admin',
+      }),
+    ),
+  ),
+);
+for (let t = 0; t < TENANTS; t++) {
+  const mine = rows.filter((_, i) => i % TENANTS === t);
+  for (let i = 0; i < mine.length; i += 1_000) {
+    await sharedHandles[t]!.upsert(
+      mine.slice(i, i + 1_000).map((row) => ({
+        id: row.id,
+        values: row.values,
+        metadata: { lang: row.metadata.lang, year: row.metadata.year },
+      })),
+    );
+  }
+}
+const sharedTarget = sharedHandles[7]!;
 {
   const target = tenantHandles[7]!;
   const rawFilter = parseFilter({ tenant: 't7', lang: 'en' });
@@ -176,6 +205,10 @@ for (let t = 0; t < TENANTS; t++) {
       {
         name: 'ScopedVectorStore.query, namespace per tenant + filter',
         run: () => target.query({ vector: nextQuery(), topK: TOP_K, filter: { lang: 'en' } }),
+      },
+      {
+        name: 'ScopedVectorStore.query, shared namespace (tenant partitions) + filter',
+        run: () => sharedTarget.query({ vector: nextQuery(), topK: TOP_K, filter: { lang: 'en' } }),
       },
     ],
     { rounds: 21, repeat: 20 },

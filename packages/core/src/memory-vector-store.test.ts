@@ -78,6 +78,78 @@ describe('MemoryVectorStore', () => {
     },
   );
 
+  it('answers exactly the same with and without tenant partitions, as records move between them', async () => {
+    const opArb = fc.oneof(
+      fc.record({
+        type: fc.constant('upsert' as const),
+        id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+        tenant: fc.option(fc.constantFrom('t1', 't2', ''), { nil: undefined }),
+        values: fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 3, maxLength: 3 }),
+      }),
+      fc.record({
+        type: fc.constant('delete' as const),
+        id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(opArb, { maxLength: 30 }),
+        fc.constantFrom<string | undefined>('t1', 't2', '', undefined),
+        async (ops, onlyTenant) => {
+          const partitioned = createMemoryVectorStore({
+            dimensions: 3,
+            metric: 'dotproduct',
+            partitionBy: 'tenant',
+          });
+          const flat = createMemoryVectorStore({
+            dimensions: 3,
+            metric: 'dotproduct',
+            partitionBy: null,
+          });
+          for (const op of ops) {
+            for (const store of [partitioned, flat]) {
+              if (op.type === 'delete') await store.delete({ namespace: 'n', ids: [op.id] });
+              else {
+                const metadata = op.tenant === undefined ? {} : { tenant: op.tenant };
+                await store.upsert({
+                  namespace: 'n',
+                  records: [{ id: op.id, values: Float32Array.from(op.values), metadata }],
+                });
+              }
+            }
+          }
+          const filter = onlyTenant === undefined ? undefined : parseFilter({ tenant: onlyTenant });
+          const query = {
+            namespace: 'n',
+            vector: vec(1, 2, 3),
+            topK: 10,
+            includeValues: true,
+            ...(filter ? { filter } : {}),
+          };
+          const [a, b] = await Promise.all([partitioned.query(query), flat.query(query)]);
+          expect(a.map((m) => [m.id, m.score, m.metadata]).sort()).toEqual(
+            b.map((m) => [m.id, m.score, m.metadata]).sort(),
+          );
+          const ids = ['a', 'b', 'c', 'd', 'e'];
+          expect(
+            (await partitioned.fetch({ namespace: 'n', ids })).sort((x, y) =>
+              x.id.localeCompare(y.id),
+            ),
+          ).toEqual(
+            (await flat.fetch({ namespace: 'n', ids })).sort((x, y) => x.id.localeCompare(y.id)),
+          );
+          expect(await partitioned.list({ namespace: 'n', limit: 10 })).toEqual(
+            await flat.list({ namespace: 'n', limit: 10 }),
+          );
+          expect(await partitioned.listNamespaces({ limit: 10 })).toEqual(
+            await flat.listNamespaces({ limit: 10 }),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('keeps values exactly as written (cosine normalises scores, not storage)', async () => {
     const store = createMemoryVectorStore({ dimensions: 3 });
     await store.upsert({

@@ -1,8 +1,9 @@
 // The embedded default VectorStore: exact search over each namespace's vectors, kept contiguous
 // in one Float32Array so a scan streams memory. No dependencies, runs anywhere.
 import { InvalidInputError } from './errors.js';
-import { compileFilter } from './filter.js';
+import { compileFilter, type FilterExpression } from './filter.js';
 import type { Metadata } from './metadata.js';
+import { DEFAULT_RESERVED_KEYS } from './policy.js';
 import {
   type DistanceMetric,
   type ListPage,
@@ -18,6 +19,13 @@ export interface MemoryVectorStoreOptions {
   dimensions: number;
   /** Default `cosine`. */
   metric?: DistanceMetric;
+  /**
+   * Keeps each namespace's records in contiguous partitions by this metadata field's (string)
+   * value, so a query whose filter requires one value (`{ field: value }`, alone or ANDed) scans
+   * only that partition. Default: the tenant key scoped-rag stamps (`_sr_tenant`), which makes a
+   * shared namespace as fast per tenant as a namespace of its own. `null` disables it.
+   */
+  partitionBy?: string | null;
 }
 
 interface Partition {
@@ -92,13 +100,14 @@ function squaredDistance(
 /** Keeps the k best (highest key) slots seen; the worst kept one sits at the root. */
 class TopK {
   readonly keys: Float64Array;
+  /** Position of the candidate in scan order (partition by partition, slot by slot). */
   readonly slots: Int32Array;
   size = 0;
   constructor(readonly k: number) {
     this.keys = new Float64Array(k);
     this.slots = new Int32Array(k);
   }
-  // a is worse than b: lower key, or equal key and later slot (earlier writes win ties).
+  // a is worse than b: lower key, or equal key and later in scan order (earlier wins ties).
   private worse(a: number, b: number): boolean {
     const ka = this.keys[a]!;
     const kb = this.keys[b]!;
@@ -181,7 +190,17 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
       `metric must be cosine, dotproduct or euclidean, got ${String(metric)}.`,
     );
   }
-  const partitions = new Map<string, Partition>();
+  const partitionBy =
+    options.partitionBy === undefined ? DEFAULT_RESERVED_KEYS.tenant : options.partitionBy;
+  // Namespace → its partitions (by the partitionBy value) and where each id lives.
+  const spaces = new Map<
+    string,
+    { partitions: Map<string, Partition>; location: Map<string, Partition> }
+  >();
+  const partitionKey = (metadata: Metadata): string => {
+    const value = partitionBy === null ? undefined : metadata[partitionBy];
+    return typeof value === 'string' ? value : '';
+  };
 
   const capabilities: VectorStoreCapabilities = Object.freeze({
     dimensions,
@@ -222,21 +241,52 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     }
   }
 
-  function partitionFor(namespace: string): Partition {
-    let partition = partitions.get(namespace);
-    if (!partition) {
-      partition = {
-        data: new Float32Array(INITIAL_CAPACITY * dimensions),
-        inverseNorms: new Float64Array(INITIAL_CAPACITY),
-        ids: [],
-        metadata: [],
-        slots: new Map(),
-        length: 0,
-        dead: 0,
-      };
-      partitions.set(namespace, partition);
+  function newPartition(): Partition {
+    return {
+      data: new Float32Array(INITIAL_CAPACITY * dimensions),
+      inverseNorms: new Float64Array(INITIAL_CAPACITY),
+      ids: [],
+      metadata: [],
+      slots: new Map(),
+      length: 0,
+      dead: 0,
+    };
+  }
+
+  // Tombstones a record; drops its partition, and then its namespace, once empty.
+  function remove(namespace: string, id: string): void {
+    const space = spaces.get(namespace);
+    const partition = space?.location.get(id);
+    if (!space || !partition) return;
+    const slot = partition.slots.get(id)!;
+    partition.slots.delete(id);
+    partition.ids[slot] = undefined;
+    partition.metadata[slot] = undefined;
+    partition.dead++;
+    space.location.delete(id);
+    if (partition.slots.size === 0) {
+      for (const [key, candidate] of space.partitions) {
+        if (candidate === partition) space.partitions.delete(key);
+      }
+      if (space.location.size === 0) spaces.delete(namespace);
+    } else if (partition.dead > 64 && partition.dead * 2 > partition.length) compact(partition);
+  }
+
+  // The one partition a filter confines a query to, when it requires a single partition value.
+  function requiredPartition(filter: FilterExpression | undefined): string | null {
+    if (!filter || partitionBy === null) return null;
+    const parts = filter.kind === 'and' ? filter.children : [filter];
+    for (const part of parts) {
+      if (
+        part.kind === 'field' &&
+        part.field === partitionBy &&
+        part.op === '$eq' &&
+        typeof part.value === 'string'
+      ) {
+        return part.value;
+      }
     }
-    return partition;
+    return null;
   }
 
   function reserve(partition: Partition, needed: number): void {
@@ -314,14 +364,31 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           );
         }
       });
-      const partition = partitionFor(namespace);
-      reserve(partition, partition.length + records.length);
       for (const record of records) {
+        let space = spaces.get(namespace);
+        if (!space) {
+          space = { partitions: new Map(), location: new Map() };
+          spaces.set(namespace, space);
+        }
+        const key = partitionKey(record.metadata);
+        let partition = space.partitions.get(key);
+        if (space.location.has(record.id) && space.location.get(record.id) !== partition) {
+          remove(namespace, record.id); // its partition value changed
+          space = spaces.get(namespace) ?? space;
+          if (!spaces.has(namespace)) spaces.set(namespace, space);
+          partition = space.partitions.get(key);
+        }
+        if (!partition) {
+          partition = newPartition();
+          space.partitions.set(key, partition);
+        }
         let slot = partition.slots.get(record.id);
         if (slot === undefined) {
+          reserve(partition, partition.length + 1);
           slot = partition.length++;
           partition.slots.set(record.id, slot);
           partition.ids[slot] = record.id;
+          space.location.set(record.id, partition);
         }
         partition.data.set(record.values, slot * dimensions);
         partition.inverseNorms[slot] =
@@ -344,30 +411,52 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           `topK must be an integer from 1 to ${capabilities.maxTopK}, got ${topK}.`,
         );
       }
-      const partition = partitions.get(namespace);
-      if (!partition) return [];
+      const space = spaces.get(namespace);
+      if (!space) return [];
+      const only = requiredPartition(filter);
+      const scanned =
+        only === null
+          ? [...space.partitions.values()]
+          : space.partitions.has(only)
+            ? [space.partitions.get(only)!]
+            : [];
       const predicate = filter ? compileFilter(filter) : null;
       const best = new TopK(topK);
-      const { data, ids, metadata, inverseNorms } = partition;
-      for (let slot = 0; slot < partition.length; slot++) {
-        if (ids[slot] === undefined) continue;
-        if (predicate !== null && !predicate(metadata[slot]!)) continue;
-        const offset = slot * dimensions;
-        const key =
-          metric === 'euclidean'
-            ? -squaredDistance(vector, data, offset, dimensions)
-            : metric === 'cosine'
-              ? dot(vector, data, offset, dimensions) * inverseNorms[slot]!
-              : dot(vector, data, offset, dimensions);
-        if (key >= best.floor) best.push(key, slot);
+      // Candidates are numbered in scan order across partitions, for ties and lookup.
+      const starts: number[] = [];
+      let base = 0;
+      for (const partition of scanned) {
+        starts.push(base);
+        const { data, ids, metadata, inverseNorms } = partition;
+        for (let slot = 0; slot < partition.length; slot++) {
+          if (ids[slot] === undefined) continue;
+          if (predicate !== null && !predicate(metadata[slot]!)) continue;
+          const offset = slot * dimensions;
+          const key =
+            metric === 'euclidean'
+              ? -squaredDistance(vector, data, offset, dimensions)
+              : metric === 'cosine'
+                ? dot(vector, data, offset, dimensions) * inverseNorms[slot]!
+                : dot(vector, data, offset, dimensions);
+          if (key >= best.floor) best.push(key, base + slot);
+        }
+        base += partition.length;
       }
       const queryScale =
         metric === 'cosine' ? 1 / Math.sqrt(dot(vector, vector, 0, dimensions)) : 1;
-      return best.sorted().map(({ key, slot }): VectorMatch => {
+      return best.sorted().map(({ key, slot: position }): VectorMatch => {
+        let index = starts.length - 1;
+        while (starts[index]! > position) index--;
+        const partition = scanned[index]!;
+        const slot = position - starts[index]!;
         const score = metric === 'euclidean' ? -key : key * queryScale;
-        const match = { id: ids[slot]!, score, metadata: { ...metadata[slot]! } };
+        const match = {
+          id: partition.ids[slot]!,
+          score,
+          metadata: { ...partition.metadata[slot]! },
+        };
         return includeValues
-          ? { ...match, values: data.slice(slot * dimensions, (slot + 1) * dimensions) }
+          ? { ...match, values: partition.data.slice(slot * dimensions, (slot + 1) * dimensions) }
           : match;
       });
     },
@@ -375,12 +464,12 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     async fetch({ namespace, ids }) {
       checkNamespace(namespace);
       checkIds(ids);
-      const partition = partitions.get(namespace);
-      if (!partition) return [];
+      const space = spaces.get(namespace);
+      if (!space) return [];
       const out: VectorRecord[] = [];
       for (const id of new Set(ids)) {
-        const slot = partition.slots.get(id);
-        if (slot !== undefined) out.push(recordAt(partition, slot));
+        const partition = space.location.get(id);
+        if (partition) out.push(recordAt(partition, partition.slots.get(id)!));
       }
       return out;
     },
@@ -388,18 +477,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     async delete({ namespace, ids }) {
       checkNamespace(namespace);
       checkIds(ids);
-      const partition = partitions.get(namespace);
-      if (!partition) return;
-      for (const id of ids) {
-        const slot = partition.slots.get(id);
-        if (slot === undefined) continue;
-        partition.slots.delete(id);
-        partition.ids[slot] = undefined;
-        partition.metadata[slot] = undefined;
-        partition.dead++;
-      }
-      if (partition.slots.size === 0) partitions.delete(namespace);
-      else if (partition.dead > 64 && partition.dead * 2 > partition.length) compact(partition);
+      for (const id of ids) remove(namespace, id);
     },
 
     async list({ namespace, prefix = '', limit, cursor }): Promise<ListPage> {
@@ -409,9 +487,9 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           `limit must be an integer from 1 to ${capabilities.maxIdsPerRequest}, got ${limit}.`,
         );
       }
-      const partition = partitions.get(namespace);
-      if (!partition) return { ids: [] };
-      const matching = [...partition.slots.keys()]
+      const space = spaces.get(namespace);
+      if (!space) return { ids: [] };
+      const matching = [...space.location.keys()]
         .filter((id) => id.startsWith(prefix) && (cursor === undefined || id > cursor))
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const ids = matching.slice(0, limit);
@@ -424,7 +502,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           `limit must be an integer from 1 to ${capabilities.maxIdsPerRequest}, got ${limit}.`,
         );
       }
-      const matching = [...partitions.keys()]
+      const matching = [...spaces.keys()]
         .filter((name) => name.startsWith(prefix) && (cursor === undefined || name > cursor))
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const namespaces = matching.slice(0, limit);
@@ -435,7 +513,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
 
     async deleteNamespace({ namespace }) {
       checkNamespace(namespace);
-      partitions.delete(namespace);
+      spaces.delete(namespace);
     },
   };
   return Object.freeze(store);
