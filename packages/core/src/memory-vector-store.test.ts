@@ -132,11 +132,13 @@ describe('MemoryVectorStore', () => {
           );
           const ids = ['a', 'b', 'c', 'd', 'e'];
           expect(
-            (await partitioned.fetch({ namespace: 'n', ids })).sort((x, y) =>
+            [...(await partitioned.fetch({ namespace: 'n', ids }))].sort((x, y) =>
               x.id.localeCompare(y.id),
             ),
           ).toEqual(
-            (await flat.fetch({ namespace: 'n', ids })).sort((x, y) => x.id.localeCompare(y.id)),
+            [...(await flat.fetch({ namespace: 'n', ids }))].sort((x, y) =>
+              x.id.localeCompare(y.id),
+            ),
           );
           expect(await partitioned.list({ namespace: 'n', limit: 10 })).toEqual(
             await flat.list({ namespace: 'n', limit: 10 }),
