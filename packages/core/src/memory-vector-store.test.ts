@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ScopedRagError } from './errors.js';
 import { parseFilter } from './filter.js';
 import { createMemoryVectorStore } from './memory-vector-store.js';
-import type { DistanceMetric, VectorRecord } from './vector-store.js';
+import type { DistanceMetric, VectorMatch, VectorRecord } from './vector-store.js';
 
 const vec = (...values: number[]) => Float32Array.from(values);
 
@@ -151,6 +151,61 @@ describe('MemoryVectorStore', () => {
       { numRuns: 500 },
     );
   });
+
+  it.each(['cosine', 'dotproduct', 'euclidean'] as const)(
+    'scores the same with the SIMD kernel and the TypeScript loops (%s)',
+    async (metric) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.array(fc.float({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true }), {
+              minLength: 13,
+              maxLength: 13,
+            }),
+            { minLength: 1, maxLength: 40 },
+          ),
+          fc.array(fc.float({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true }), {
+            minLength: 13,
+            maxLength: 13,
+          }),
+          async (rows, q) => {
+            const usable = rows.filter((r) => r.some((x) => Math.abs(x) > 1e-3));
+            const query = Float32Array.from(
+              q.some((x) => Math.abs(x) > 1e-3) ? q : [1, ...q.slice(1)],
+            );
+            const results = [];
+            for (const simd of [true, false]) {
+              const store = createMemoryVectorStore({ dimensions: 13, metric, simd });
+              if (usable.length > 0) {
+                await store.upsert({
+                  namespace: 'n',
+                  records: usable.map((r, i) => ({
+                    id: `r${i}`,
+                    values: Float32Array.from(r),
+                    metadata: { odd: i % 2 === 1 },
+                  })),
+                });
+              }
+              results.push(
+                await store.query({
+                  namespace: 'n',
+                  vector: query,
+                  topK: 5,
+                  filter: parseFilter({ odd: false }),
+                  includeValues: false,
+                }),
+              );
+            }
+            const [simd, plain] = results as [VectorMatch[], VectorMatch[]];
+            expect(simd.length).toBe(plain.length);
+            for (const [i, match] of simd.entries())
+              expect(match.score).toBeCloseTo(plain[i]!.score, 4);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 
   it('keeps values exactly as written (cosine normalises scores, not storage)', async () => {
     const store = createMemoryVectorStore({ dimensions: 3 });

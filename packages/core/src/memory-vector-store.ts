@@ -2,6 +2,7 @@
 // in one Float32Array so a scan streams memory. No dependencies, runs anywhere.
 import { InvalidInputError } from './errors.js';
 import { compileFilter, type FilterExpression } from './filter.js';
+import { createScoringKernel, type ScoringKernel } from './kernels/scores.js';
 import type { Metadata } from './metadata.js';
 import { DEFAULT_RESERVED_KEYS } from './policy.js';
 import {
@@ -26,10 +27,17 @@ export interface MemoryVectorStoreOptions {
    * shared namespace as fast per tenant as a namespace of its own. `null` disables it.
    */
   partitionBy?: string | null;
+  /**
+   * Score with the WebAssembly SIMD kernel where the runtime supports it (default `true`); `false`
+   * uses the TypeScript loops. Results agree up to float32 rounding.
+   */
+  simd?: boolean;
 }
 
 interface Partition {
+  /** Rows of `dimensions` floats; inside `kernel.memory` when the SIMD kernel is used. */
   data: Float32Array;
+  kernel: ScoringKernel | null;
   /** Cosine: 1/|v| per slot, so stored values stay exactly as written. Float64: tiny norms overflow float32. */
   inverseNorms: Float64Array;
   ids: (string | undefined)[];
@@ -190,6 +198,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
       `metric must be cosine, dotproduct or euclidean, got ${String(metric)}.`,
     );
   }
+  const useSimd = options.simd ?? true;
   const partitionBy =
     options.partitionBy === undefined ? DEFAULT_RESERVED_KEYS.tenant : options.partitionBy;
   // Namespace → its partitions (by the partitionBy value) and where each id lives.
@@ -246,10 +255,19 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     }
   }
 
+  // Row storage for `capacity` rows: in a SIMD kernel's memory when one is available.
+  function allocate(capacity: number): { data: Float32Array; kernel: ScoringKernel | null } {
+    const kernel = useSimd ? createScoringKernel(capacity, dimensions) : null;
+    const data = kernel
+      ? new Float32Array(kernel.memory.buffer, 0, capacity * dimensions)
+      : new Float32Array(capacity * dimensions);
+    return { data, kernel };
+  }
+
   function newPartition(expected: number): Partition {
     const capacity = Math.max(INITIAL_CAPACITY, expected);
     return {
-      data: new Float32Array(capacity * dimensions),
+      ...allocate(capacity),
       inverseNorms: new Float64Array(capacity),
       ids: [],
       metadata: [],
@@ -301,11 +319,12 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     // Grow by a quarter (at least 64 rows): amortised O(1) appends, at most ~25% unused memory.
     let next = capacity;
     while (next < needed) next = Math.max(next + 64, Math.ceil(next * 1.25));
-    const data = new Float32Array(next * dimensions);
+    const { data, kernel } = allocate(next);
     data.set(partition.data.subarray(0, partition.length * dimensions));
     const inverseNorms = new Float64Array(next);
     inverseNorms.set(partition.inverseNorms.subarray(0, partition.length));
     partition.data = data;
+    partition.kernel = kernel;
     partition.inverseNorms = inverseNorms;
   }
 
@@ -442,18 +461,38 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
       let base = 0;
       for (const partition of scanned) {
         starts.push(base);
-        const { data, ids, metadata, inverseNorms } = partition;
-        for (let slot = 0; slot < partition.length; slot++) {
-          if (ids[slot] === undefined) continue;
-          if (predicate !== null && !predicate(metadata[slot]!)) continue;
-          const offset = slot * dimensions;
-          const key =
-            metric === 'euclidean'
-              ? -squaredDistance(vector, data, offset, dimensions)
-              : metric === 'cosine'
-                ? dot(vector, data, offset, dimensions) * inverseNorms[slot]!
-                : dot(vector, data, offset, dimensions);
-          if (key >= best.floor) best.push(key, base + slot);
+        const { data, ids, metadata, inverseNorms, kernel } = partition;
+        if (kernel) {
+          // Score every row with SIMD in one call, then filter: cheaper than scoring row by row.
+          const queryAt = inverseNorms.length * dimensions * 4;
+          const scoresAt = queryAt + dimensions * 4;
+          new Float32Array(kernel.memory.buffer, queryAt, dimensions).set(vector);
+          if (metric === 'euclidean')
+            kernel.sqdist(0, queryAt, scoresAt, partition.length, dimensions);
+          else kernel.dot(0, queryAt, scoresAt, partition.length, dimensions);
+          const scores = new Float32Array(kernel.memory.buffer, scoresAt, partition.length);
+          for (let slot = 0; slot < partition.length; slot++) {
+            if (ids[slot] === undefined) continue;
+            const raw = scores[slot]!;
+            const key =
+              metric === 'euclidean' ? -raw : metric === 'cosine' ? raw * inverseNorms[slot]! : raw;
+            if (key < best.floor) continue;
+            if (predicate !== null && !predicate(metadata[slot]!)) continue;
+            best.push(key, base + slot);
+          }
+        } else {
+          for (let slot = 0; slot < partition.length; slot++) {
+            if (ids[slot] === undefined) continue;
+            if (predicate !== null && !predicate(metadata[slot]!)) continue;
+            const offset = slot * dimensions;
+            const key =
+              metric === 'euclidean'
+                ? -squaredDistance(vector, data, offset, dimensions)
+                : metric === 'cosine'
+                  ? dot(vector, data, offset, dimensions) * inverseNorms[slot]!
+                  : dot(vector, data, offset, dimensions);
+            if (key >= best.floor) best.push(key, base + slot);
+          }
         }
         base += partition.length;
       }

@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createScoringKernel, scoringModule } from './scores.js';
+
+function naive(kind: 'dot' | 'sqdist', rows: number[][], query: number[]): number[] {
+  return rows.map((row) =>
+    row.reduce(
+      (sum, value, i) => sum + (kind === 'dot' ? value * query[i]! : (value - query[i]!) ** 2),
+      0,
+    ),
+  );
+}
+
+describe('WASM SIMD scoring kernels', () => {
+  it('load on this runtime (WebAssembly SIMD is available in Node 20+)', () => {
+    expect(scoringModule()).not.toBeNull();
+  });
+
+  it.each(['dot', 'sqdist'] as const)(
+    '%s agrees with a naive loop for every dimension count, tails included',
+    (kind) => {
+      fc.assert(
+        fc.property(
+          fc
+            .integer({ min: 1, max: 19 })
+            .chain((dims) =>
+              fc.tuple(
+                fc.constant(dims),
+                fc.array(
+                  fc.array(fc.integer({ min: -50, max: 50 }), { minLength: dims, maxLength: dims }),
+                  { minLength: 1, maxLength: 12 },
+                ),
+                fc.array(fc.integer({ min: -50, max: 50 }), { minLength: dims, maxLength: dims }),
+              ),
+            ),
+          ([dims, rows, query]) => {
+            const kernel = createScoringKernel(rows.length, dims)!;
+            new Float32Array(kernel.memory.buffer, 0, rows.length * dims).set(rows.flat());
+            const queryAt = rows.length * dims * 4;
+            const outAt = queryAt + dims * 4;
+            new Float32Array(kernel.memory.buffer, queryAt, dims).set(query);
+            kernel[kind](0, queryAt, outAt, rows.length, dims);
+            // Small integers: float32 sums are exact, so the results must be equal, ties included.
+            expect(Array.from(new Float32Array(kernel.memory.buffer, outAt, rows.length))).toEqual(
+              naive(kind, rows, query),
+            );
+          },
+        ),
+        { numRuns: 500 },
+      );
+    },
+  );
+
+  it('refuses partitions too large for its memory (callers then use the TypeScript loops)', () => {
+    expect(createScoringKernel(2 ** 29, 2)).toBeNull();
+  });
+});
