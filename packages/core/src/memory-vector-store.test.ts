@@ -175,7 +175,12 @@ describe('MemoryVectorStore', () => {
             );
             const results = [];
             for (const simd of [true, false]) {
-              const store = createMemoryVectorStore({ dimensions: 13, metric, simd });
+              const store = createMemoryVectorStore({
+                dimensions: 13,
+                metric,
+                simd,
+                simdMinRows: 1,
+              });
               if (usable.length > 0) {
                 await store.upsert({
                   namespace: 'n',
@@ -206,6 +211,36 @@ describe('MemoryVectorStore', () => {
       );
     },
   );
+
+  it('keeps every row across in-place growth of the SIMD kernel memory', async () => {
+    const simd = createMemoryVectorStore({ dimensions: 16, metric: 'dotproduct', simdMinRows: 1 });
+    const plain = createMemoryVectorStore({ dimensions: 16, metric: 'dotproduct', simd: false });
+    for (let batch = 0; batch < 40; batch++) {
+      const records = Array.from({ length: 97 }, (_, i) => ({
+        id: `r${batch}-${i}`,
+        values: Float32Array.from(
+          { length: 16 },
+          (_, d) => (((batch * 97 + i) * (d + 1)) % 13) - 6,
+        ),
+        metadata: { batch },
+      }));
+      await simd.upsert({ namespace: 'n', records });
+      await plain.upsert({ namespace: 'n', records });
+    }
+    const query = Float32Array.from({ length: 16 }, (_, d) => d - 8);
+    const [a, b] = await Promise.all(
+      [simd, plain].map((store) =>
+        store.query({ namespace: 'n', vector: query, topK: 50, includeValues: true }),
+      ),
+    );
+    expect(a!.map((m) => [m.id, m.score])).toEqual(b!.map((m) => [m.id, m.score]));
+    const fetched = await simd.fetch({ namespace: 'n', ids: ['r0-0', 'r39-96'] });
+    expect(fetched.map((r) => Array.from(r.values))).toEqual(
+      (await plain.fetch({ namespace: 'n', ids: ['r0-0', 'r39-96'] })).map((r) =>
+        Array.from(r.values),
+      ),
+    );
+  });
 
   it('keeps values exactly as written (cosine normalises scores, not storage)', async () => {
     const store = createMemoryVectorStore({ dimensions: 3 });

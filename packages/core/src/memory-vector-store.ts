@@ -2,7 +2,7 @@
 // in one Float32Array so a scan streams memory. No dependencies, runs anywhere.
 import { InvalidInputError } from './errors.js';
 import { compileFilter, type FilterExpression } from './filter.js';
-import { createScoringKernel, type ScoringKernel } from './kernels/scores.js';
+import { createScoringKernel, growScoringKernel, type ScoringKernel } from './kernels/scores.js';
 import type { Metadata } from './metadata.js';
 import { DEFAULT_RESERVED_KEYS } from './policy.js';
 import {
@@ -32,6 +32,8 @@ export interface MemoryVectorStoreOptions {
    * uses the TypeScript loops. Results agree up to float32 rounding.
    */
   simd?: boolean;
+  /** Partitions with fewer rows than this use the TypeScript loops (default 256). */
+  simdMinRows?: number;
 }
 
 interface Partition {
@@ -48,6 +50,10 @@ interface Partition {
 }
 
 const INITIAL_CAPACITY = 64;
+/** Partitions smaller than this scan fast enough without the SIMD kernel (and its own memory). */
+const KERNEL_MIN_ROWS = 256;
+/** Kernels per store at most (each holds a WebAssembly memory; runtimes cap their number). */
+const MAX_KERNELS = 2_048;
 
 function dot(query: Float32Array, data: Float32Array, offset: number, dims: number): number {
   let s0 = 0;
@@ -199,6 +205,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     );
   }
   const useSimd = options.simd ?? true;
+  const simdMinRows = options.simdMinRows ?? KERNEL_MIN_ROWS;
   const partitionBy =
     options.partitionBy === undefined ? DEFAULT_RESERVED_KEYS.tenant : options.partitionBy;
   // Namespace → its partitions (by the partitionBy value) and where each id lives.
@@ -256,8 +263,13 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
   }
 
   // Row storage for `capacity` rows: in a SIMD kernel's memory when one is available.
+  let kernels = 0;
+  // Row storage for `capacity` rows: in a SIMD kernel's memory for partitions big enough to gain
+  // from it (each kernel has its own memory; the runtime allows a few thousand), else plain.
   function allocate(capacity: number): { data: Float32Array; kernel: ScoringKernel | null } {
-    const kernel = useSimd ? createScoringKernel(capacity, dimensions) : null;
+    const wanted = useSimd && capacity >= simdMinRows && kernels < MAX_KERNELS;
+    const kernel = wanted ? createScoringKernel(capacity, dimensions) : null;
+    if (kernel) kernels++;
     const data = kernel
       ? new Float32Array(kernel.memory.buffer, 0, capacity * dimensions)
       : new Float32Array(capacity * dimensions);
@@ -289,6 +301,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     partition.dead++;
     space.location.delete(id);
     if (partition.slots.size === 0) {
+      if (partition.kernel) kernels--;
       for (const [key, candidate] of space.partitions) {
         if (candidate === partition) space.partitions.delete(key);
       }
@@ -316,16 +329,22 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
   function reserve(partition: Partition, needed: number): void {
     const capacity = partition.inverseNorms.length;
     if (needed <= capacity) return;
-    // Grow by a quarter (at least 64 rows): amortised O(1) appends, at most ~25% unused memory.
+    // Grow by an eighth (at least 64 rows): amortised O(1) appends, at most ~12.5% unused rows.
     let next = capacity;
-    while (next < needed) next = Math.max(next + 64, Math.ceil(next * 1.25));
-    const { data, kernel } = allocate(next);
-    data.set(partition.data.subarray(0, partition.length * dimensions));
+    while (next < needed) next = Math.max(next + 64, Math.ceil(next * 1.125));
     const inverseNorms = new Float64Array(next);
     inverseNorms.set(partition.inverseNorms.subarray(0, partition.length));
+    partition.inverseNorms = inverseNorms;
+    // A kernel's memory grows in place: nothing is copied.
+    if (partition.kernel && growScoringKernel(partition.kernel, next, dimensions)) {
+      partition.data = new Float32Array(partition.kernel.memory.buffer, 0, next * dimensions);
+      return;
+    }
+    if (partition.kernel) kernels--;
+    const { data, kernel } = allocate(next);
+    data.set(partition.data.subarray(0, partition.length * dimensions));
     partition.data = data;
     partition.kernel = kernel;
-    partition.inverseNorms = inverseNorms;
   }
 
   // Rewrites the live slots contiguously once tombstones outnumber them.
@@ -566,6 +585,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
 
     async deleteNamespace({ namespace }) {
       checkNamespace(namespace);
+      const space = spaces.get(namespace);
+      for (const partition of space?.partitions.values() ?? []) if (partition.kernel) kernels--;
       spaces.delete(namespace);
     },
   };

@@ -38,16 +38,41 @@ export function kernelBytes(capacity: number, dims: number): number {
   return (capacity * dims + dims + capacity) * 4;
 }
 
-/** A kernel with its own memory sized for `capacity` rows, or null (no SIMD, or too large). */
+/** A kernel with its own memory sized for `capacity` rows, or null (no SIMD, too large, or the
+ * runtime refused the memory). */
 export function createScoringKernel(capacity: number, dims: number): ScoringKernel | null {
   const module = scoringModule();
   const bytes = kernelBytes(capacity, dims);
   if (module === null || bytes > MAX_KERNEL_BYTES) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
-  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-  return {
-    memory,
-    dot: exports.dot as ScoringKernel['dot'],
-    sqdist: exports.sqdist as ScoringKernel['sqdist'],
-  };
+  try {
+    const memory = new WebAssembly.Memory({
+      initial: Math.ceil(bytes / PAGE),
+      maximum: MAX_KERNEL_BYTES / PAGE,
+    });
+    const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+    return {
+      memory,
+      dot: exports.dot as ScoringKernel['dot'],
+      sqdist: exports.sqdist as ScoringKernel['sqdist'],
+    };
+  } catch {
+    return null; // e.g. address space exhausted: the caller uses the TypeScript loops
+  }
+}
+
+/**
+ * Grows a kernel's memory in place to hold `capacity` rows (contents kept, no copy); false when
+ * it can't. Views of the old buffer are detached afterwards: take new ones.
+ */
+export function growScoringKernel(kernel: ScoringKernel, capacity: number, dims: number): boolean {
+  const bytes = kernelBytes(capacity, dims);
+  if (bytes > MAX_KERNEL_BYTES) return false;
+  const missing = Math.ceil(bytes / PAGE) - kernel.memory.buffer.byteLength / PAGE;
+  if (missing <= 0) return true;
+  try {
+    kernel.memory.grow(missing);
+    return true;
+  } catch {
+    return false;
+  }
 }
