@@ -32,7 +32,7 @@ export interface MemoryVectorStoreOptions {
    * uses the TypeScript loops. Results agree up to float32 rounding.
    */
   simd?: boolean;
-  /** Partitions with fewer rows than this use the TypeScript loops (default 256). */
+  /** Partitions with fewer rows than this use the TypeScript loops (default 64). */
   simdMinRows?: number;
 }
 
@@ -51,7 +51,7 @@ interface Partition {
 
 const INITIAL_CAPACITY = 64;
 /** Partitions smaller than this scan fast enough without the SIMD kernel (and its own memory). */
-const KERNEL_MIN_ROWS = 256;
+const KERNEL_MIN_ROWS = 64;
 /** Kernels per store at most (each holds a WebAssembly memory; runtimes cap their number). */
 const MAX_KERNELS = 2_048;
 

@@ -51,6 +51,19 @@ describe('WASM SIMD scoring kernels', () => {
     },
   );
 
+  it("scores zero rows as 0 (dot) and as the query's squared norm (sqdist)", () => {
+    const kernel = createScoringKernel(2, 5)!;
+    new Float32Array(kernel.memory.buffer, 0, 10).set([0, 0, 0, 0, 0, 1, 2, 3, 4, 5]);
+    new Float32Array(kernel.memory.buffer, 40, 5).set([1, 1, 1, 1, 1]);
+    kernel.dot(0, 40, 60, 2, 5);
+    expect(Array.from(new Float32Array(kernel.memory.buffer, 60, 2))).toEqual([0, 15]);
+    kernel.sqdist(0, 40, 60, 2, 5);
+    expect(Array.from(new Float32Array(kernel.memory.buffer, 60, 2))).toEqual([
+      5,
+      0 + 1 + 4 + 9 + 16,
+    ]);
+  });
+
   it('refuses partitions too large for its memory (callers then use the TypeScript loops)', () => {
     expect(createScoringKernel(2 ** 29, 2)).toBeNull();
   });
