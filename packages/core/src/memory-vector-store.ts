@@ -413,10 +413,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
       });
       // Room for the whole batch up front: one reallocation per partition, not one per growth step.
       const incoming = new Map<string, number>();
-      for (const record of records) {
-        const key = partitionKey(record.metadata);
-        incoming.set(key, (incoming.get(key) ?? 0) + 1);
-      }
+      const keys = records.map((record) => partitionKey(record.metadata));
+      for (const key of keys) incoming.set(key, (incoming.get(key) ?? 0) + 1);
       const existing = spaces.get(namespace);
       for (const [key, count] of incoming) {
         const partition = existing?.partitions.get(key);
@@ -429,7 +427,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           space = { partitions: new Map(), location: new Map() };
           spaces.set(namespace, space);
         }
-        const key = partitionKey(record.metadata);
+        const key = keys[i]!;
         let partition = space.partitions.get(key);
         const current = space.location.get(record.id);
         if (current !== undefined && current !== partition) {

@@ -1,5 +1,6 @@
-// Retries for Pinecone calls: 429 and 5xx and dropped connections are retried with exponential
-// backoff and full jitter, honouring Retry-After, within a deadline, and never after an abort.
+// Retries for Pinecone calls: 429, 5xx and dropped connections are retried with exponential
+// backoff and full jitter, within a deadline, and never after an abort. (Retry-After is honoured
+// per request by the client's fetch: see createRetryAfterFetch.)
 
 export interface RetryOptions {
   /** Attempts after the first. Default 5. */
@@ -14,8 +15,6 @@ export interface RetryOptions {
 
 export interface RetryContext {
   readonly signal?: AbortSignal | undefined;
-  /** A server-provided wait (Retry-After), in ms, for the next attempt, if one was seen. */
-  readonly retryAfterMs?: () => number | undefined;
   /** Test seam. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
@@ -88,8 +87,7 @@ export async function withRetries<T>(
       return await attempt();
     } catch (error) {
       if (n >= retries || !isRetryable(error) || context.signal?.aborted) throw error;
-      const backoff = random() * Math.min(cap, base * 2 ** n);
-      const wait = Math.max(backoff, context.retryAfterMs?.() ?? 0);
+      const wait = random() * Math.min(cap, base * 2 ** n);
       if (Date.now() + wait > deadline) throw error;
       await sleep(wait, context.signal);
     }
