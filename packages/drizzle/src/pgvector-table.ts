@@ -149,7 +149,11 @@ function policyCondition(): string {
  * does not stop code that can run arbitrary SQL, which can set the settings itself.
  */
 export function pgVectorTableSQL(options: PgVectorTableOptions): string {
-  const resolved = resolveTableOptions(options);
+  return `${pgVectorTableStatements(resolveTableOptions(options)).join(';\n')};\n`;
+}
+
+/** The statements of `pgVectorTableSQL`, one by one (drivers with prepared statements take one at a time). */
+export function pgVectorTableStatements(resolved: ResolvedTableOptions): string[] {
   const table = qualifiedTableName(resolved);
   const policy = quoteIdentifier(`${resolved.table}_namespace`);
   const statements = [
@@ -183,7 +187,7 @@ END $scoped_rag$`,
   WITH (m = ${resolved.hnsw.m}, ef_construction = ${resolved.hnsw.efConstruction})`,
     );
   }
-  return `${statements.join(';\n')};\n`;
+  return statements;
 }
 
 /**
