@@ -110,11 +110,22 @@ const INPUT_STATES = /^(22|23)/;
 // Connection trouble, cancellation, serialization failures, resource limits: worth retrying.
 const RETRYABLE_STATES = /^(08|40|53|57)/;
 
+// The database's own error: drivers report a SQLSTATE as `code`; drizzle wraps it ("Failed query")
+// with the driver's error as `cause`.
+function databaseError(error: unknown): { state: string | null; reason: string } {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      return { state: code, reason: (current as Error).message ?? String(current) };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return { state: null, reason: (error as Error)?.message ?? String(error) };
+}
+
 function toError(error: unknown, operation: string, table: string, dimensions: number): Error {
   if (ScopedRagError.isInstance(error)) return error;
-  const sqlState = (error as { code?: unknown })?.code;
-  const state = typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) ? sqlState : null;
-  const reason = (error as Error)?.message ?? String(error);
+  const { state, reason } = databaseError(error);
   const details = { operation, ...(state ? { sqlState: state } : {}) };
   if (state === '42P01') {
     return new BackendUnavailableError(
