@@ -25,7 +25,11 @@ export async function quickstart() {
   await carol.upsert([{ id: 'handbook', values: [1, 0.1, 0], metadata: { kind: 'policy' } }]);
 
   // Each tenant queries only its own records; filters become parameterised SQL.
-  const acme = await alice.query({ vector: [1, 0.2, 0], topK: 5, filter: { year: { $gte: 2026 } } });
+  const acme = await alice.query({
+    vector: [1, 0.2, 0],
+    topK: 5,
+    filter: { year: { $gte: 2026 } },
+  });
   const globex = await carol.query({ vector: [1, 0.2, 0], topK: 5 });
   await client.close();
   return { acme: acme.matches, globex: globex.matches };
