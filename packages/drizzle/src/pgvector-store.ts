@@ -383,7 +383,14 @@ export function createPgVectorStore(options: PgVectorStoreOptions): PgVectorStor
 
     async upsert({ namespace, records, signal }) {
       checkNamespace(namespace);
-      const groups = statements(prepareRecords(records));
+      // One row per id, the last record given for it winning (as in core's memory store): one
+      // INSERT ... ON CONFLICT cannot touch a row twice.
+      const latest = new Map<string, Prepared>();
+      for (const record of prepareRecords(records)) {
+        latest.delete(record.id);
+        latest.set(record.id, record);
+      }
+      const groups = statements([...latest.values()]);
       const written: string[] = [];
       for (const group of groups) {
         try {

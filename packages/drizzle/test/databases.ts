@@ -1,12 +1,13 @@
 // The databases every @scoped-rag/drizzle suite runs on: PGlite (embedded PostgreSQL with pgvector)
 // always, and a real PostgreSQL when DATABASE_URL is set (CI starts one; without it CI fails).
 //
-//   describeDatabases('my store', (database) => {
+//   describeDatabases('my store', (database, kind) => {
 //     it('does something', async () => {
 //       const { db, query } = database();   // fresh schema per suite, non-superuser role
 //       await query('CREATE TABLE t (x int)');
 //       ...
 //     });
+//     // `kind` ('pglite' | 'postgres') is known while registering, e.g. for run counts.
 //   });
 //
 // Each suite gets a schema of its own, first on the search_path (then `public`, where the vector

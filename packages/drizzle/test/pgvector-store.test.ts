@@ -203,6 +203,20 @@ describeDatabases('PgVectorStore', (database, kind) => {
     }
   });
 
+  it('takes the last of several records with one id in an upsert, as core does', async () => {
+    await store.upsert({
+      namespace: 'dup',
+      records: [
+        { id: 'd', values: vec(1), metadata: { v: 1 } },
+        { id: 'e', values: vec(1), metadata: {} },
+        { id: 'd', values: vec(0, 1), metadata: { v: 2 } },
+      ],
+    });
+    const [record] = await store.fetch({ namespace: 'dup', ids: ['d'] });
+    expect(record?.metadata).toEqual({ v: 2 });
+    expect(Array.from(record!.values)).toEqual(Array.from(vec(0, 1)));
+  });
+
   it('refuses bad input with typed errors that say what to fix, writing nothing', async () => {
     const cases: [Promise<unknown>, RegExp][] = [
       [
