@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'CONFLICT'
   | 'BACKEND_UNAVAILABLE'
   | 'UNSUPPORTED';
 
@@ -111,6 +112,17 @@ export const BackendUnavailableError = defineError(
 );
 export type BackendUnavailableError = InstanceType<typeof BackendUnavailableError>;
 
+/** The addressed document, thread or record does not exist in the caller's scope. */
+export const NotFoundError = defineError('NOT_FOUND', 'NotFoundError');
+export type NotFoundError = InstanceType<typeof NotFoundError>;
+
+/**
+ * A concurrent change won: the row's revision is not the one the caller read (compare-and-set
+ * failed), or the row already exists. Re-read and retry.
+ */
+export const ConflictError = defineError('CONFLICT', 'ConflictError');
+export type ConflictError = InstanceType<typeof ConflictError>;
+
 /** The backend or adapter does not support the requested operation. */
 export const UnsupportedError = defineError('UNSUPPORTED', 'UnsupportedError');
 export type UnsupportedError = InstanceType<typeof UnsupportedError>;
@@ -122,6 +134,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_FILTER: 400,
   INVALID_INPUT: 400,
   NOT_FOUND: 404,
+  CONFLICT: 409,
   BACKEND_UNAVAILABLE: 503,
   UNSUPPORTED: 501,
   // Both are server-side faults: the app forgot to scope, or a backend misbehaved.

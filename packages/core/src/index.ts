@@ -1,17 +1,54 @@
 // @scoped-rag/core — the public surface. Nothing else is importable.
 export {
+  checkId,
+  checkUserId,
+  type RowOwnership,
+  type ScopeAccess,
+  scopeAccess,
+} from './access.js';
+export {
+  AUDIT_ACTIONS,
   type AuditAction,
   type AuditEvent,
+  type AuditLog,
   type AuditSink,
   createMemoryAuditSink,
+  type ListAuditEventsRequest,
   type MemoryAuditSink,
+  type StoredAuditEvent,
+  validateAuditActions,
 } from './audit.js';
 export {
+  type ChunkWrite,
+  createMemoryDocumentStore,
+  DOCUMENT_LIMITS,
+  DOCUMENT_STATES,
+  type DocumentErasure,
+  type DocumentState,
+  type DocumentStore,
+  type DocumentWrite,
+  documentNotFound,
+  type ListDocumentsRequest,
+  type MemoryDocumentStoreOptions,
+  type PutDocumentOptions,
+  revisionConflict,
+  type StoredChunk,
+  type StoredDocument,
+  type ValidDocumentWrite,
+  validateChunks,
+  validateDocumentWrite,
+  validateGenerations,
+  validateStates,
+  validateVectorIds,
+} from './documents.js';
+export {
   BackendUnavailableError,
+  ConflictError,
   type ErrorCode,
   ForbiddenError,
   InvalidFilterError,
   InvalidInputError,
+  NotFoundError,
   ScopeBreachError,
   ScopedRagError,
   type ScopedRagErrorOptions,
@@ -60,6 +97,14 @@ export {
   parseMetadata,
 } from './metadata.js';
 export {
+  decodeCursor,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  type Page,
+  type PageRequest,
+  pageLimit,
+} from './pagination.js';
+export {
   DEFAULT_RESERVED_KEYS,
   defineScopePolicy,
   type Isolation,
@@ -102,6 +147,26 @@ export {
   type TenantKind,
   tenantKey,
 } from './tenant.js';
+export {
+  type CreateThreadInput,
+  createMemoryThreadStore,
+  type ListThreadsRequest,
+  MESSAGE_ROLES,
+  type MemoryThreadStoreOptions,
+  type MessageInput,
+  type MessageRole,
+  messageIdTaken,
+  THREAD_LIMITS,
+  type Thread,
+  type ThreadErasure,
+  type ThreadMessage,
+  type ThreadStore,
+  threadNotFound,
+  type UpdateThreadInput,
+  type ValidThreadInput,
+  validateMessages,
+  validateThreadInput,
+} from './threads.js';
 export {
   type DeleteRequest,
   type DistanceMetric,

@@ -42,6 +42,11 @@ export function mintScope(data: ScopeData, policyName: string, policy: object): 
   return scope;
 }
 
+/** @internal The policy object that minted `scope` (undefined for anything else). */
+export function policyOf(scope: Scope): object | undefined {
+  return minted.get(scope);
+}
+
 /** True when `value` is a Scope minted by a policy (of this copy of @scoped-rag/core). */
 export function isScope(value: unknown): value is Scope {
   return typeof value === 'object' && value !== null && minted.has(value);

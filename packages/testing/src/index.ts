@@ -26,6 +26,15 @@ export {
   type TestIdentityClaims,
 } from './identity-resolver-conformance.js';
 export {
+  attackDocumentStore,
+  attackThreadStore,
+  describeAuditLogConformance,
+  describeDocumentStoreConformance,
+  describeThreadStoreConformance,
+  type MakeStore,
+  type PersistenceConformanceOptions,
+} from './persistence-conformance.js';
+export {
   describeVectorStoreConformance,
   type MakeVectorStore,
   type VectorStoreConformanceOptions,
