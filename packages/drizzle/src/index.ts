@@ -1,4 +1,11 @@
 // @scoped-rag/drizzle — PostgreSQL for scoped-rag through Drizzle.
+
+export { createDrizzleAuditLog, type DrizzleAuditLogOptions } from './audit-log.js';
+export {
+  createDrizzleDocumentStore,
+  type DrizzleDocumentStoreOptions,
+} from './document-store.js';
+export { MIGRATIONS, type Migration, TENANT_SETTINGS } from './persistence-sql.js';
 export {
   DEFAULT_TABLE,
   type HnswOptions,
@@ -9,3 +16,24 @@ export {
   pgVectorTableSQL,
   RLS_SETTINGS,
 } from './pgvector-table.js';
+export {
+  auditEvents,
+  chunks,
+  documents,
+  messages,
+  scopedRagTables,
+  threads,
+  webhookEvents,
+} from './schema.js';
+export { type ScopedDb, type ScopedDbOptions, scopedDb, tenantRlsSQL } from './scoped-db.js';
+export {
+  type AnyPgDatabase,
+  type AnyPgTransaction,
+  type MigrateResult,
+  migrate,
+} from './tenant-db.js';
+export { createDrizzleThreadStore, type DrizzleThreadStoreOptions } from './thread-store.js';
+export {
+  createDrizzleWebhookEventStore,
+  type DrizzleWebhookEventStoreOptions,
+} from './webhook-event-store.js';
