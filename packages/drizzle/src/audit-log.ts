@@ -2,6 +2,7 @@
 // DELETE only for lifecycle erasure), read back by scope.
 import {
   type AuditLog,
+  type Filter,
   checkId,
   decodeCursor,
   encodeCursor,
@@ -14,7 +15,14 @@ import {
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { TENANT_SETTINGS } from './persistence-sql.js';
 import { auditEvents } from './schema.js';
-import { type AnyPgDatabase, asLifecycle, inScope, toStoreError } from './tenant-db.js';
+import {
+  type AnyPgDatabase,
+  asLifecycle,
+  fromDbUser,
+  inScope,
+  toDbUser,
+  toStoreError,
+} from './tenant-db.js';
 
 export interface DrizzleAuditLogOptions {
   /** A drizzle PostgreSQL database whose schema has had `migrate()`. */
@@ -27,11 +35,11 @@ function toEvent(row: typeof auditEvents.$inferSelect): StoredAuditEvent {
     action: row.action,
     at: row.at.toISOString(),
     tenantKey: row.tenantKey,
-    userId: row.userId,
+    userId: fromDbUser(row.userId),
     policy: row.policy,
     namespace: row.namespace,
     ids: Object.freeze([...row.ids]),
-    ...(row.filter === null ? {} : { filter: row.filter }),
+    ...(row.filter === null ? {} : { filter: JSON.parse(row.filter) as Filter }),
     ...(row.reason === null ? {} : { reason: row.reason }),
   });
 }
@@ -57,14 +65,15 @@ export function createDrizzleAuditLog(options: DrizzleAuditLogOptions): AuditLog
           );
           await tx.insert(auditEvents).values({
             tenantKey: event.tenantKey,
-            userId: event.userId,
+            userId: toDbUser(event.userId),
             action: event.action,
             at,
             policy: event.policy,
             namespace: event.namespace,
             ids: [...event.ids],
-            filter: event.filter ?? null,
-            reason: event.reason ?? null,
+            // JSON text, not jsonb: filter values may hold \u0000, which jsonb refuses.
+            filter: event.filter === undefined ? null : JSON.stringify(event.filter),
+            reason: event.reason === undefined ? null : event.reason.split('\u0000').join('\uFFFD'),
           });
         });
       } catch (error) {
@@ -85,7 +94,7 @@ export function createDrizzleAuditLog(options: DrizzleAuditLogOptions): AuditLog
             and(
               eq(auditEvents.tenantKey, access.tenantKey),
               // Members read their own trail; administrators the tenant's.
-              access.isAdmin ? undefined : eq(auditEvents.userId, access.userId),
+              access.isAdmin ? undefined : eq(auditEvents.userId, toDbUser(access.userId)),
               request.actions ? inArray(auditEvents.action, [...request.actions]) : undefined,
               after ? lt(auditEvents.seq, after[0]) : undefined,
             ),

@@ -25,7 +25,14 @@ import {
 } from '@scoped-rag/core';
 import { and, asc, desc, eq, inArray, lt, lte, not, or, type SQL, sql } from 'drizzle-orm';
 import { chunks, documents } from './schema.js';
-import { type AnyPgDatabase, type AnyPgTransaction, asLifecycle, inScope } from './tenant-db.js';
+import {
+  type AnyPgDatabase,
+  type AnyPgTransaction,
+  asLifecycle,
+  fromDbUser,
+  inScope,
+  toDbUser,
+} from './tenant-db.js';
 
 export interface DrizzleDocumentStoreOptions {
   /** A drizzle PostgreSQL database whose schema has had `migrate()`. */
@@ -40,7 +47,7 @@ function toDocument(row: DocumentRow): StoredDocument {
   return Object.freeze({
     id: row.id,
     tenantKey: row.tenantKey,
-    ownerId: row.ownerId,
+    ownerId: fromDbUser(row.ownerId),
     visibility: row.visibility,
     state: row.state,
     contentHash: row.contentHash,
@@ -65,11 +72,17 @@ function toChunk(row: typeof chunks.$inferSelect): StoredChunk {
   });
 }
 
+/** Who owns a stored row, with its owner id decoded. */
+const ownership = (row: DocumentRow) => ({
+  ownerId: fromDbUser(row.ownerId),
+  visibility: row.visibility,
+});
+
 /** The rows of the tenant this scope may read. */
 function readable(access: ScopeAccess): SQL {
   return and(
     eq(documents.tenantKey, access.tenantKey),
-    or(eq(documents.visibility, 'org'), eq(documents.ownerId, access.userId)),
+    or(eq(documents.visibility, 'org'), eq(documents.ownerId, toDbUser(access.userId))),
   )!;
 }
 
@@ -98,7 +111,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
 
   async function lockModifiable(tx: AnyPgTransaction, access: ScopeAccess, id: string) {
     const row = await lockRow(tx, access, id);
-    if (!row || !access.canModify(row)) throw documentNotFound(id);
+    if (!row || !access.canModify(ownership(row))) throw documentNotFound(id);
     return row;
   }
 
@@ -119,7 +132,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
         if (expected === null) {
           if (existing) throw revisionConflict(write.id, null, existing.revision);
         } else {
-          if (!existing || !access.canModify(existing)) throw documentNotFound(write.id);
+          if (!existing || !access.canModify(ownership(existing))) throw documentNotFound(write.id);
           if (existing.revision !== expected) {
             throw revisionConflict(write.id, expected, existing.revision);
           }
@@ -144,7 +157,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
             .values({
               tenantKey: access.tenantKey,
               id: write.id,
-              ownerId: access.userId,
+              ownerId: toDbUser(access.userId),
               revision: 1,
               createdAt: at,
               ...values,
@@ -227,7 +240,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
       checkId(id, 'A document id', DOCUMENT_LIMITS.maxIdLength);
       return inScope(db, access, 'deleteDocument', async (tx) => {
         const row = await lockRow(tx, access, id);
-        if (!row || !access.canModify(row)) return false;
+        if (!row || !access.canModify(ownership(row))) return false;
         const expected = deleteOptions.expectedRevision;
         if (expected !== undefined && row.revision !== expected) {
           throw revisionConflict(id, expected, row.revision);
@@ -373,7 +386,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
           : checkId(eraseOptions.tenantKey, 'A tenant key', 256);
       return asLifecycle(db, 'erasePrivate', async (tx) => {
         const theirs = and(
-          eq(documents.ownerId, userId),
+          eq(documents.ownerId, toDbUser(userId)),
           eq(documents.visibility, 'private'),
           lte(documents.updatedAt, before),
           tenantKey === undefined ? undefined : eq(documents.tenantKey, tenantKey),

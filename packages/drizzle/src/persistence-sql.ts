@@ -116,7 +116,7 @@ CREATE TABLE scoped_rag_audit_events (
   policy text NOT NULL,
   namespace text NOT NULL,
   ids jsonb NOT NULL,
-  filter jsonb,
+  filter text,
   reason text
 );
 CREATE INDEX scoped_rag_audit_events_tenant ON scoped_rag_audit_events (tenant_key, seq DESC);

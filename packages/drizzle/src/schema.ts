@@ -4,7 +4,6 @@
 import type {
   AuditAction,
   DocumentState,
-  Filter,
   MessageRole,
   Metadata,
   Visibility,
@@ -117,7 +116,8 @@ export const auditEvents = pgTable('scoped_rag_audit_events', {
   policy: text('policy').notNull(),
   namespace: text('namespace').notNull(),
   ids: jsonb('ids').$type<string[]>().notNull(),
-  filter: jsonb('filter').$type<Filter>(),
+  /** The caller's filter as JSON text (jsonb refuses the \u0000 a filter value may hold). */
+  filter: text('filter'),
   reason: text('reason'),
 });
 

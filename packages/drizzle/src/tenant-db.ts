@@ -67,7 +67,7 @@ export async function inScope<T>(
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(
-        sql`select set_config(${TENANT_SETTINGS.tenant}, ${access.tenantKey}, true), set_config(${TENANT_SETTINGS.user}, ${access.userId}, true)`,
+        sql`select set_config(${TENANT_SETTINGS.tenant}, ${access.tenantKey}, true), set_config(${TENANT_SETTINGS.user}, ${toDbUser(access.userId)}, true)`,
       );
       return work(tx);
     });
@@ -151,4 +151,17 @@ export async function migrate(db: AnyPgDatabase): Promise<MigrateResult> {
     );
   }
   return { applied };
+}
+
+/**
+ * User ids are any identity string, NUL included, which PostgreSQL text cannot hold: stored
+ * escaped (`%` → `%25`, NUL → `%00`), an injective encoding that leaves ordinary ids unchanged.
+ */
+export function toDbUser(userId: string): string {
+  return userId.split('%').join('%25').split('\u0000').join('%00');
+}
+
+/** The inverse of `toDbUser`. */
+export function fromDbUser(stored: string): string {
+  return stored.replace(/%(25|00)/g, (_, code: string) => (code === '25' ? '%' : '\u0000'));
 }

@@ -21,7 +21,14 @@ import {
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { monotonicClock } from './document-store.js';
 import { messages, threads } from './schema.js';
-import { type AnyPgDatabase, type AnyPgTransaction, asLifecycle, inScope } from './tenant-db.js';
+import {
+  type AnyPgDatabase,
+  type AnyPgTransaction,
+  asLifecycle,
+  fromDbUser,
+  inScope,
+  toDbUser,
+} from './tenant-db.js';
 
 export interface DrizzleThreadStoreOptions {
   /** A drizzle PostgreSQL database whose schema has had `migrate()`. */
@@ -34,7 +41,7 @@ function toThread(row: typeof threads.$inferSelect): Thread {
   return Object.freeze({
     id: row.id,
     tenantKey: row.tenantKey,
-    ownerId: row.ownerId,
+    ownerId: fromDbUser(row.ownerId),
     title: row.title,
     archived: row.archived,
     metadata: Object.freeze(row.metadata),
@@ -56,7 +63,7 @@ function toMessage(row: typeof messages.$inferSelect): ThreadMessage {
 }
 
 const mine = (access: ScopeAccess): SQL =>
-  and(eq(threads.tenantKey, access.tenantKey), eq(threads.ownerId, access.userId))!;
+  and(eq(threads.tenantKey, access.tenantKey), eq(threads.ownerId, toDbUser(access.userId)))!;
 
 /** A ThreadStore on the `scoped_rag_threads` and `scoped_rag_messages` tables. */
 export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): ThreadStore {
@@ -90,7 +97,7 @@ export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): Th
           .values({
             tenantKey: access.tenantKey,
             id,
-            ownerId: access.userId,
+            ownerId: toDbUser(access.userId),
             title: valid.title ?? null,
             archived: false,
             metadata: valid.metadata ?? {},
@@ -293,7 +300,7 @@ export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): Th
           : checkId(eraseOptions.tenantKey, 'A tenant key', 256);
       return asLifecycle(db, 'eraseUser', async (tx) => {
         const theirs = and(
-          eq(threads.ownerId, userId),
+          eq(threads.ownerId, toDbUser(userId)),
           tenantKey === undefined ? undefined : eq(threads.tenantKey, tenantKey),
         );
         const [counted] = await tx
