@@ -2,10 +2,10 @@
 // DELETE only for lifecycle erasure), read back by scope.
 import {
   type AuditLog,
-  type Filter,
   checkId,
   decodeCursor,
   encodeCursor,
+  type Filter,
   InvalidInputError,
   pageLimit,
   type StoredAuditEvent,

@@ -122,7 +122,7 @@ export async function migrate(db: AnyPgDatabase): Promise<MigrateResult> {
   try {
     await db.transaction(async (tx) => {
       // One lock id for every scoped-rag migrator; released at commit.
-      await tx.execute(sql`select pg_advisory_xact_lock(7_112_650_041)`);
+      await tx.execute(sql`select pg_advisory_xact_lock(7112650041)`);
       await tx.execute(
         sql.raw(
           `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
