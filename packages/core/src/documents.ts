@@ -388,17 +388,9 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
         );
       }
       const rows = rowsOf(access.tenantKey);
-      const existing = rows.get(write.id);
-      if (existing && !access.canRead(existing.doc)) {
-        // Another member's private document: the id is taken, and nothing else is revealed.
-        if (expected === null) {
-          throw new ConflictError(
-            `Document id "${write.id}" is already taken in this tenant; choose another id.`,
-            { details: { id: write.id } },
-          );
-        }
-        throw documentNotFound(write.id);
-      }
+      const stored = rows.get(write.id);
+      // Another member's private document is invisible: as if absent, except that its id is taken.
+      const existing = stored && access.canRead(stored.doc) ? stored : undefined;
       if (expected === null) {
         if (existing) throw revisionConflict(write.id, null, existing.doc.revision);
       } else {
@@ -409,6 +401,12 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
       }
       const visibility = write.visibility ?? existing?.doc.visibility ?? access.defaultVisibility;
       if (!existing || visibility !== existing.doc.visibility) access.assertCanWrite(visibility);
+      if (stored && !existing) {
+        throw new ConflictError(
+          `Document id "${write.id}" is already taken in this tenant; choose another id.`,
+          { details: { id: write.id } },
+        );
+      }
       const at = tick();
       const doc: StoredDocument = Object.freeze({
         id: write.id,
