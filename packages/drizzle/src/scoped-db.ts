@@ -8,12 +8,16 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { TENANT_SETTINGS } from './persistence-sql.js';
 import { type AnyPgDatabase, type AnyPgTransaction, inScope } from './tenant-db.js';
 
-export interface ScopedDbOptions {
+export interface ScopedDbOptions<K extends string = 'tenantKey'> {
   /** The property (drizzle column key) holding the tenant key in the app's tables. Default `tenantKey`. */
-  readonly tenantColumn?: string;
+  readonly tenantColumn?: K;
 }
 
-export interface ScopedDb {
+/** A row to insert: the tenant column may be left out (scopedDb sets it). */
+export type ScopedInsert<T extends PgTable, K extends string> = Omit<T['$inferInsert'], K> &
+  Partial<Pick<T['$inferInsert'], K & keyof T['$inferInsert']>>;
+
+export interface ScopedDb<K extends string = 'tenantKey'> {
   readonly scope: Scope;
   readonly tenantKey: string;
   readonly userId: string;
@@ -27,7 +31,7 @@ export interface ScopedDb {
   /** Inserts rows stamped with this tenant; a row naming another tenant is refused. */
   insert<T extends PgTable>(
     table: T,
-    values: T['$inferInsert'] | readonly T['$inferInsert'][],
+    values: ScopedInsert<T, K> | readonly ScopedInsert<T, K>[],
   ): Promise<T['$inferSelect'][]>;
   /** Updates this tenant's matching rows; changing the tenant column is refused. */
   update<T extends PgTable>(
@@ -60,9 +64,13 @@ function tenantColumnOf(table: PgTable, key: string): PgColumn {
 }
 
 /** A handle that scopes every query on the app's own tenant tables to `scope`'s tenant. */
-export function scopedDb(db: AnyPgDatabase, scope: Scope, options: ScopedDbOptions = {}): ScopedDb {
+export function scopedDb<K extends string = 'tenantKey'>(
+  db: AnyPgDatabase,
+  scope: Scope,
+  options: ScopedDbOptions<K> = {},
+): ScopedDb<K> {
   const access = scopeAccess(scope);
-  const key = options.tenantColumn ?? 'tenantKey';
+  const key: string = options.tenantColumn ?? 'tenantKey';
   const where = (table: PgTable, ...conditions: (SQL | undefined)[]) =>
     and(eq(tenantColumnOf(table, key), access.tenantKey), ...conditions)!;
   const run = <R>(operation: string, work: (tx: AnyPgTransaction) => Promise<R>) =>
@@ -138,7 +146,7 @@ export function scopedDb(db: AnyPgDatabase, scope: Scope, options: ScopedDbOptio
         async (tx) => (await tx.delete(table).where(where(table)).returning()).length,
       ),
     transaction: (work) => run('transaction', work),
-  } satisfies ScopedDb);
+  } satisfies ScopedDb<K>);
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
