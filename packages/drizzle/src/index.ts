@@ -9,6 +9,12 @@ export {
   type PgVectorStore,
   type PgVectorStoreOptions,
 } from './pgvector-store.js';
+export { createDrizzleAuditLog, type DrizzleAuditLogOptions } from './audit-log.js';
+export {
+  createDrizzleDocumentStore,
+  type DrizzleDocumentStoreOptions,
+} from './document-store.js';
+export { MIGRATIONS, type Migration, TENANT_SETTINGS } from './persistence-sql.js';
 export {
   DEFAULT_TABLE,
   type HnswOptions,
@@ -27,3 +33,23 @@ export {
   encodeText,
   isStorableText,
 } from './stored-text.js';
+  auditEvents,
+  chunks,
+  documents,
+  messages,
+  scopedRagTables,
+  threads,
+  webhookEvents,
+} from './schema.js';
+export { type ScopedDb, type ScopedDbOptions, scopedDb, tenantRlsSQL } from './scoped-db.js';
+export {
+  type AnyPgDatabase,
+  type AnyPgTransaction,
+  type MigrateResult,
+  migrate,
+} from './tenant-db.js';
+export { createDrizzleThreadStore, type DrizzleThreadStoreOptions } from './thread-store.js';
+export {
+  createDrizzleWebhookEventStore,
+  type DrizzleWebhookEventStoreOptions,
+} from './webhook-event-store.js';
