@@ -7,6 +7,14 @@ export {
   type MemoryAuditSink,
 } from './audit.js';
 export {
+  type EmbedAllOptions,
+  type Embedder,
+  type EmbeddingPurpose,
+  type EmbeddingVector,
+  type EmbedOptions,
+  embedAll,
+} from './embedder.js';
+export {
   BackendUnavailableError,
   type ErrorCode,
   ForbiddenError,
@@ -47,6 +55,11 @@ export {
   identitySchema,
   MAX_ID_LENGTH,
 } from './identity.js';
+export {
+  createLocalEmbedder,
+  ENGLISH_STOP_WORDS,
+  type LocalEmbedderOptions,
+} from './local-embedder.js';
 export {
   createMemoryVectorStore,
   MEMORY_VECTOR_STORE_LIMITS,
