@@ -73,6 +73,12 @@ export {
   parseMetadata,
 } from './metadata.js';
 export {
+  createOpenAIEmbedder,
+  OPENAI_EMBEDDING_DIMENSIONS,
+  type OpenAIEmbedderOptions,
+  type OpenAIEmbedderRetryOptions,
+} from './openai-embedder.js';
+export {
   DEFAULT_RESERVED_KEYS,
   defineScopePolicy,
   type Isolation,
