@@ -7,6 +7,13 @@ export {
   type MemoryAuditSink,
 } from './audit.js';
 export {
+  type Chunk,
+  type Chunker,
+  createRecursiveChunker,
+  DEFAULT_SEPARATORS,
+  type RecursiveChunkerOptions,
+} from './chunker.js';
+export {
   type EmbedAllOptions,
   type Embedder,
   type EmbeddingPurpose,
