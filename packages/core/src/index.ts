@@ -19,6 +19,14 @@ export {
   validateAuditActions,
 } from './audit.js';
 export {
+  type Chunk,
+  type Chunker,
+  createRecursiveChunker,
+  DEFAULT_SEPARATORS,
+  type RecursiveChunkerOptions,
+} from './chunker.js';
+export { contentHash, type IndexedContent, sha256Hex } from './content-hash.js';
+export {
   type ChunkWrite,
   createMemoryDocumentStore,
   DOCUMENT_LIMITS,
@@ -110,6 +118,12 @@ export {
   parseMetadata,
 } from './metadata.js';
 export {
+  createOpenAIEmbedder,
+  OPENAI_EMBEDDING_DIMENSIONS,
+  type OpenAIEmbedderOptions,
+  type OpenAIEmbedderRetryOptions,
+} from './openai-embedder.js';
+export {
   decodeCursor,
   encodeCursor,
   MAX_PAGE_SIZE,
@@ -132,6 +146,27 @@ export {
   userPolicy,
   type Visibility,
 } from './policy.js';
+export {
+  type CreateRagOptions,
+  chunkVectorId,
+  createRag,
+  type DeleteDocumentReceipt,
+  type IngestInput,
+  type IngestResult,
+  MAX_CHUNKS_PER_DOCUMENT,
+  parseChunkVectorId,
+  type Rag,
+  type RagErasureReceipt,
+  type RagLifecycleOptions,
+  type RagScope,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type RetrievedChunk,
+  type RetrieveOptions,
+  type RetrieveResult,
+  type Shortfall,
+  type ShortfallReason,
+} from './rag.js';
 export { assertScope, isScope, type Scope } from './scope.js';
 export {
   createScopedVectorStore,

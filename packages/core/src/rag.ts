@@ -4,7 +4,7 @@
 // content generation: whatever a failure leaves half-done is visible, and `reconcile` finishes it.
 import { checkId, checkUserId, scopeAccess } from './access.js';
 import type { AuditAction, AuditLog, AuditSink } from './audit.js';
-import { createRecursiveChunker } from './chunker.js';
+import { type Chunker, createRecursiveChunker } from './chunker.js';
 import { contentHash } from './content-hash.js';
 import {
   DOCUMENT_LIMITS,
@@ -20,7 +20,6 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidInputError,
-  NotFoundError,
   ScopeBreachError,
   ScopedRagError,
   ScopeViolationError,
@@ -45,11 +44,6 @@ import type { ThreadErasure, ThreadStore } from './threads.js';
 import { isHigherBetter, type VectorStore } from './vector-store.js';
 import { z } from 'zod';
 
-/** What the pipeline needs of a chunker: `createRecursiveChunker()` is the default. */
-export interface RagChunker {
-  chunk(text: string): readonly { readonly text: string; readonly position: number }[];
-}
-
 export interface CreateRagOptions<Credential = Request> {
   readonly policy: ScopePolicy;
   /**
@@ -61,7 +55,7 @@ export interface CreateRagOptions<Credential = Request> {
   readonly documents: DocumentStore;
   readonly embedder: Embedder;
   /** Default `createRecursiveChunker()` (1,000 characters, 150 overlap). */
-  readonly chunker?: RagChunker;
+  readonly chunker?: Chunker;
   /** Hears `ingest`, `retrieve`, `deleteDocument` and `breach` events; erased with the tenant when it is an AuditLog. */
   readonly audit?: AuditSink;
   /** Makes identities from requests, for `forRequest`. */
@@ -193,7 +187,11 @@ export interface ReconcileReport {
   /** Documents this user may read but not change (reconcile them as a user who may). */
   readonly skipped: readonly string[];
   /** Documents that could not be reconciled now: run reconcile again. */
-  readonly failed: readonly { readonly id: string; readonly code: string; readonly message: string }[];
+  readonly failed: readonly {
+    readonly id: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
 }
 
 export interface RagErasureReceipt {
@@ -346,7 +344,7 @@ export function createRag<Credential = Request>(
 ): Rag<Credential> {
   parseOptions(optionsSchema, options, 'createRag options');
   const { policy, documents, embedder, audit, resolver, threads } = options;
-  const chunker: RagChunker = options.chunker ?? createRecursiveChunker();
+  const chunker: Chunker = options.chunker ?? createRecursiveChunker();
   const tombstoneMs = options.tombstoneMs ?? 10 * 60_000;
   let vectors: ScopedVectorStore;
   if (isScopedVectorStore(options.vectors)) {
@@ -590,7 +588,9 @@ export function createRag<Credential = Request>(
     ): Promise<IngestResult> {
       const { signal } = ingestOptions;
       if (typeof input !== 'object' || input === null) {
-        throw new InvalidInputError('ingest takes { id?, text | chunks, metadata?, visibility?, title?, source? }.');
+        throw new InvalidInputError(
+          'ingest takes { id?, text | chunks, metadata?, visibility?, title?, source? }.',
+        );
       }
       const id =
         input.id === undefined
@@ -631,7 +631,11 @@ export function createRag<Credential = Request>(
         ['source', DOCUMENT_LIMITS.maxSourceLength],
       ] as const) {
         const value = input[field];
-        if (value !== undefined && value !== null && (typeof value !== 'string' || value.length > max)) {
+        if (
+          value !== undefined &&
+          value !== null &&
+          (typeof value !== 'string' || value.length > max)
+        ) {
           throw new InvalidInputError(
             `${field} of "${id}" must be a string of at most ${max} characters, or null.`,
           );
@@ -674,7 +678,11 @@ export function createRag<Credential = Request>(
             { details: { id, state: existing.state } },
           );
         }
-        if (existing.visibility === 'org' && visibility === 'private' && existing.ownerId !== scope.userId) {
+        if (
+          existing.visibility === 'org' &&
+          visibility === 'private' &&
+          existing.ownerId !== scope.userId
+        ) {
           throw new ForbiddenError(
             `Only the owner of document "${id}" may make it private (its owner could no longer read it otherwise).`,
             { details: { id } },
@@ -789,12 +797,10 @@ export function createRag<Credential = Request>(
         });
       } catch (error) {
         const row = await documents.getDocument(scope, id).catch(() => undefined);
-        if (row?.state === 'indexed' && row.contentHash === hash) {
-          document = row; // another writer (or reconcile) finished the same content
-        } else {
-          // Abandon our generation unless the row now points at it. Best effort: what is left is
-          // an orphaned generation, which retrieve ignores and reconcile removes.
-          if (row !== undefined && row?.contentHash !== hash) {
+        if (row?.state !== 'indexed' || row.contentHash !== hash) {
+          // Abandon our generation unless the row points at it. Best effort: what is left is an
+          // orphaned generation, which retrieve ignores and reconcile removes.
+          if (row === null || (row !== undefined && row.contentHash !== hash)) {
             try {
               await deleteVectors(
                 chunkRows.map((c) => c.vectorId),
@@ -807,6 +813,7 @@ export function createRag<Credential = Request>(
           }
           throw error;
         }
+        document = row; // another writer (or reconcile) finished the same content
       }
       try {
         await removeGenerations(id, hash, signal);
@@ -817,7 +824,9 @@ export function createRag<Credential = Request>(
         );
       }
       await recordCompleted(scope, 'ingest', [id]);
-      return { status: 'replaced', document, embedded: chunkRows.length };
+      // A document that was never indexed (its first ingest failed) is created now.
+      const status = existing.state === 'indexed' ? 'replaced' : 'created';
+      return { status, document, embedded: chunkRows.length };
     }
 
     function chunkText(text: string, id: string): string[] {
@@ -901,7 +910,8 @@ export function createRag<Credential = Request>(
         const exhausted = matches.length < k;
         if (outcome.chunks.length >= topK || exhausted || k >= maxCandidates) {
           const chunks = outcome.chunks.slice(0, topK);
-          const shortfall = chunks.length < topK ? describeShortfall(topK, chunks.length, outcome.dropped) : null;
+          const shortfall =
+            chunks.length < topK ? describeShortfall(topK, chunks.length, outcome.dropped) : null;
           await record(
             scope,
             'retrieve',
@@ -924,7 +934,11 @@ export function createRag<Credential = Request>(
     ): Shortfall {
       const unavailable = dropped.notIndexed + dropped.staleGeneration + dropped.missing;
       const reason: ShortfallReason =
-        unavailable > 0 ? 'unavailable' : dropped.belowMinScore > 0 ? 'below-min-score' : 'exhausted';
+        unavailable > 0
+          ? 'unavailable'
+          : dropped.belowMinScore > 0
+            ? 'below-min-score'
+            : 'exhausted';
       return { requested, returned, reason, dropped };
     }
 
@@ -940,9 +954,13 @@ export function createRag<Credential = Request>(
       const rows = new Map<string, StoredChunk>();
       for (const batch of batches([...asked], ID_BATCH)) {
         for (const row of await documents.getChunks(scope, batch)) {
-          if (!asked.has(row.vectorId)) await breach('getChunks returned a chunk that was not asked for');
+          if (!asked.has(row.vectorId))
+            await breach('getChunks returned a chunk that was not asked for');
           const parsed = parseChunkVectorId(row.vectorId);
-          if (parsed && (parsed.documentId !== row.documentId || parsed.generation !== row.generation)) {
+          if (
+            parsed &&
+            (parsed.documentId !== row.documentId || parsed.generation !== row.generation)
+          ) {
             await breach('getChunks returned a chunk of another document than its vector id names');
           }
           rows.set(row.vectorId, row);
@@ -993,7 +1011,8 @@ export function createRag<Credential = Request>(
         if (!doc) return { deleted: false, vectors: 0, chunks: 0, verified: true };
         assertModifiable(doc, 'delete');
         try {
-          const deleting = doc.state === 'deleting' ? doc : await rewrite(doc, { state: 'deleting' });
+          const deleting =
+            doc.state === 'deleting' ? doc : await rewrite(doc, { state: 'deleting' });
           const counts = await finishDelete(deleting, signal);
           await verifyDeleted(id, signal);
           await recordCompleted(scope, 'deleteDocument', [id]);
@@ -1056,7 +1075,8 @@ export function createRag<Credential = Request>(
         for (const batch of batches(stray, ID_BATCH)) {
           const { records } = await handle.fetch(batch, signalOf(signal));
           for (const r of records) {
-            if (access.canModify({ ownerId: r.owner, visibility: r.visibility })) strayRecords.push(r.id);
+            if (access.canModify({ ownerId: r.owner, visibility: r.visibility }))
+              strayRecords.push(r.id);
           }
         }
         report.strayVectors = await deleteVectors(strayRecords, signal);
@@ -1116,8 +1136,7 @@ export function createRag<Credential = Request>(
             .filter((row) => row.generation === doc.contentHash)
             .sort((a, b) => a.position - b.position);
           const complete =
-            current.length === doc.chunkCount &&
-            current.every((row, i) => row.position === i);
+            current.length === doc.chunkCount && current.every((row, i) => row.position === i);
           const hasOrphans = rows.some((row) => row.generation !== doc.contentHash);
           const missingVectors =
             doc.state === 'indexed' && listedVectors !== null
@@ -1166,8 +1185,7 @@ export function createRag<Credential = Request>(
       ingest,
       retrieve,
       getDocument: (id: string) => documents.getDocument(scope, id),
-      listDocuments: (request?: ListDocumentsRequest) =>
-        documents.listDocuments(scope, request),
+      listDocuments: (request?: ListDocumentsRequest) => documents.listDocuments(scope, request),
       deleteDocument,
       reconcile,
     });
@@ -1337,6 +1355,3 @@ export function createRag<Credential = Request>(
     eraseMember,
   });
 }
-
-// Referenced so the type stays in the public declaration of NotFoundError users may catch.
-export type { NotFoundError };
