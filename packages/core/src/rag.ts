@@ -2,6 +2,8 @@
 // chunks for a query, delete and erase. The vector store and the DocumentStore share no
 // transaction, so every document carries a state and every vector id names its document and
 // content generation: whatever a failure leaves half-done is visible, and `reconcile` finishes it.
+
+import { z } from 'zod';
 import { checkId, checkUserId, scopeAccess } from './access.js';
 import type { AuditAction, AuditLog, AuditSink } from './audit.js';
 import { type Chunker, createRecursiveChunker } from './chunker.js';
@@ -42,7 +44,6 @@ import {
 import { type Tenant, tenantKey } from './tenant.js';
 import type { ThreadErasure, ThreadStore } from './threads.js';
 import { isHigherBetter, type VectorStore } from './vector-store.js';
-import { z } from 'zod';
 
 export interface CreateRagOptions<Credential = Request> {
   readonly policy: ScopePolicy;
