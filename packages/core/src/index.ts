@@ -2,7 +2,9 @@
 export {
   checkId,
   checkUserId,
+  parseStoredMetadata,
   type RowOwnership,
+  rejectNul,
   type ScopeAccess,
   scopeAccess,
 } from './access.js';

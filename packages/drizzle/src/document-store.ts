@@ -1,0 +1,407 @@
+// DocumentStore on PostgreSQL through Drizzle. Every method runs in a transaction scoped by the
+// row-level-security settings and also filters by tenant and visibility itself: either alone keeps
+// tenants apart.
+import {
+  ConflictError,
+  checkId,
+  checkUserId,
+  DOCUMENT_LIMITS,
+  type DocumentStore,
+  decodeCursor,
+  documentNotFound,
+  encodeCursor,
+  InvalidInputError,
+  pageLimit,
+  revisionConflict,
+  type ScopeAccess,
+  type StoredChunk,
+  type StoredDocument,
+  scopeAccess,
+  validateChunks,
+  validateDocumentWrite,
+  validateGenerations,
+  validateStates,
+  validateVectorIds,
+} from '@scoped-rag/core';
+import { and, asc, desc, eq, inArray, lt, lte, not, or, type SQL, sql } from 'drizzle-orm';
+import { chunks, documents } from './schema.js';
+import {
+  type AnyPgDatabase,
+  type AnyPgTransaction,
+  asLifecycle,
+  fromDbUser,
+  inScope,
+  toDbUser,
+} from './tenant-db.js';
+
+export interface DrizzleDocumentStoreOptions {
+  /** A drizzle PostgreSQL database whose schema has had `migrate()`. */
+  readonly db: AnyPgDatabase;
+  /** Clock (ms since the epoch), for tests. */
+  readonly now?: () => number;
+}
+
+type DocumentRow = typeof documents.$inferSelect;
+
+function toDocument(row: DocumentRow): StoredDocument {
+  return Object.freeze({
+    id: row.id,
+    tenantKey: row.tenantKey,
+    ownerId: fromDbUser(row.ownerId),
+    visibility: row.visibility,
+    state: row.state,
+    contentHash: row.contentHash,
+    title: row.title,
+    source: row.source,
+    metadata: Object.freeze(row.metadata),
+    chunkCount: row.chunkCount,
+    error: row.error,
+    revision: row.revision,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  });
+}
+
+function toChunk(row: typeof chunks.$inferSelect): StoredChunk {
+  return Object.freeze({
+    documentId: row.documentId,
+    generation: row.generation,
+    position: row.position,
+    text: row.text,
+    vectorId: row.vectorId,
+  });
+}
+
+/** Who owns a stored row, with its owner id decoded. */
+const ownership = (row: DocumentRow) => ({
+  ownerId: fromDbUser(row.ownerId),
+  visibility: row.visibility,
+});
+
+/** The rows of the tenant this scope may read. */
+function readable(access: ScopeAccess): SQL {
+  return and(
+    eq(documents.tenantKey, access.tenantKey),
+    or(eq(documents.visibility, 'org'), eq(documents.ownerId, toDbUser(access.userId))),
+  )!;
+}
+
+/** A monotonic clock: timestamps never go backwards within one store. */
+export function monotonicClock(now: () => number = Date.now): () => Date {
+  let last = 0;
+  return () => {
+    last = Math.max(last, Math.floor(now()));
+    return new Date(last);
+  };
+}
+
+/** A DocumentStore on the `scoped_rag_documents` and `scoped_rag_chunks` tables. */
+export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions): DocumentStore {
+  const { db } = options;
+  const tick = monotonicClock(options.now);
+
+  async function lockRow(tx: AnyPgTransaction, access: ScopeAccess, id: string) {
+    const [row] = await tx
+      .select()
+      .from(documents)
+      .where(and(readable(access), eq(documents.id, id)))
+      .for('update');
+    return row;
+  }
+
+  async function lockModifiable(tx: AnyPgTransaction, access: ScopeAccess, id: string) {
+    const row = await lockRow(tx, access, id);
+    if (!row || !access.canModify(ownership(row))) throw documentNotFound(id);
+    return row;
+  }
+
+  return {
+    specificationVersion: 'v1',
+
+    async putDocument(scope, input, putOptions) {
+      const access = scopeAccess(scope);
+      const write = validateDocumentWrite(input);
+      const expected = putOptions?.expectedRevision;
+      if (expected !== null && !Number.isSafeInteger(expected)) {
+        throw new InvalidInputError(
+          'putDocument needs { expectedRevision }: null to create, or the revision you read to replace.',
+        );
+      }
+      return inScope(db, access, 'putDocument', async (tx) => {
+        const existing = await lockRow(tx, access, write.id);
+        if (expected === null) {
+          if (existing) throw revisionConflict(write.id, null, existing.revision);
+        } else {
+          if (!existing || !access.canModify(ownership(existing))) throw documentNotFound(write.id);
+          if (existing.revision !== expected) {
+            throw revisionConflict(write.id, expected, existing.revision);
+          }
+        }
+        const visibility = write.visibility ?? existing?.visibility ?? access.defaultVisibility;
+        if (!existing || visibility !== existing.visibility) access.assertCanWrite(visibility);
+        const at = tick();
+        const values = {
+          visibility,
+          state: write.state,
+          contentHash: write.contentHash,
+          title: write.title === undefined ? (existing?.title ?? null) : write.title,
+          source: write.source === undefined ? (existing?.source ?? null) : write.source,
+          metadata: write.metadata ?? existing?.metadata ?? {},
+          chunkCount: write.chunkCount ?? existing?.chunkCount ?? 0,
+          error: write.error === undefined ? (existing?.error ?? null) : write.error,
+          updatedAt: at,
+        };
+        if (!existing) {
+          const [row] = await tx
+            .insert(documents)
+            .values({
+              tenantKey: access.tenantKey,
+              id: write.id,
+              ownerId: toDbUser(access.userId),
+              revision: 1,
+              createdAt: at,
+              ...values,
+            })
+            .onConflictDoNothing()
+            .returning();
+          // Taken by a row this scope cannot see (another member's private document) or by a
+          // concurrent create: the id is taken either way.
+          if (!row) {
+            throw new ConflictError(
+              `Document id "${write.id}" is already taken in this tenant; choose another id.`,
+              { details: { id: write.id } },
+            );
+          }
+          return toDocument(row);
+        }
+        const [row] = await tx
+          .update(documents)
+          .set({ ...values, revision: existing.revision + 1 })
+          .where(
+            and(
+              eq(documents.tenantKey, access.tenantKey),
+              eq(documents.id, write.id),
+              eq(documents.revision, existing.revision),
+            ),
+          )
+          .returning();
+        if (!row) throw documentNotFound(write.id);
+        return toDocument(row);
+      });
+    },
+
+    async getDocument(scope, id) {
+      const access = scopeAccess(scope);
+      checkId(id, 'A document id', DOCUMENT_LIMITS.maxIdLength);
+      return inScope(db, access, 'getDocument', async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(documents)
+          .where(and(readable(access), eq(documents.id, id)));
+        return row ? toDocument(row) : null;
+      });
+    },
+
+    async listDocuments(scope, request = {}) {
+      const access = scopeAccess(scope);
+      const limit = pageLimit(request.limit);
+      validateStates(request.states);
+      const after = decodeCursor(request.cursor, ['n', 's'] as const);
+      return inScope(db, access, 'listDocuments', async (tx) => {
+        const conditions: (SQL | undefined)[] = [readable(access)];
+        if (request.states) conditions.push(inArray(documents.state, [...request.states]));
+        if (after) {
+          const createdAt = new Date(after[0]);
+          conditions.push(
+            or(
+              lt(documents.createdAt, createdAt),
+              and(eq(documents.createdAt, createdAt), lt(documents.id, after[1])),
+            ),
+          );
+        }
+        const rows = await tx
+          .select()
+          .from(documents)
+          .where(and(...conditions))
+          .orderBy(desc(documents.createdAt), desc(documents.id))
+          .limit(limit + 1);
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return {
+          items: items.map(toDocument),
+          nextCursor:
+            rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null,
+        };
+      });
+    },
+
+    async deleteDocument(scope, id, deleteOptions = {}) {
+      const access = scopeAccess(scope);
+      checkId(id, 'A document id', DOCUMENT_LIMITS.maxIdLength);
+      return inScope(db, access, 'deleteDocument', async (tx) => {
+        const row = await lockRow(tx, access, id);
+        if (!row || !access.canModify(ownership(row))) return false;
+        const expected = deleteOptions.expectedRevision;
+        if (expected !== undefined && row.revision !== expected) {
+          throw revisionConflict(id, expected, row.revision);
+        }
+        // Chunks go with it (ON DELETE CASCADE).
+        await tx
+          .delete(documents)
+          .where(and(eq(documents.tenantKey, access.tenantKey), eq(documents.id, id)));
+        return true;
+      });
+    },
+
+    async putChunks(scope, documentId, generation, input) {
+      const access = scopeAccess(scope);
+      validateChunks(documentId, generation, input);
+      await inScope(db, access, 'putChunks', async (tx) => {
+        await lockModifiable(tx, access, documentId);
+        if (input.length > 0) {
+          const taken = await tx
+            .select({ vectorId: chunks.vectorId })
+            .from(chunks)
+            .where(
+              and(
+                eq(chunks.tenantKey, access.tenantKey),
+                inArray(
+                  chunks.vectorId,
+                  input.map((chunk) => chunk.vectorId),
+                ),
+                not(and(eq(chunks.documentId, documentId), eq(chunks.generation, generation))!),
+              ),
+            )
+            .limit(1);
+          if (taken[0]) {
+            throw new ConflictError(
+              `Vector id "${taken[0].vectorId}" already belongs to another document or generation in this tenant; vector ids must be unique per tenant.`,
+              { details: { vectorId: taken[0].vectorId } },
+            );
+          }
+        }
+        await tx
+          .delete(chunks)
+          .where(
+            and(
+              eq(chunks.tenantKey, access.tenantKey),
+              eq(chunks.documentId, documentId),
+              eq(chunks.generation, generation),
+            ),
+          );
+        if (input.length > 0) {
+          await tx.insert(chunks).values(
+            input.map((chunk) => ({
+              tenantKey: access.tenantKey,
+              documentId,
+              generation,
+              position: chunk.position,
+              text: chunk.text,
+              vectorId: chunk.vectorId,
+            })),
+          );
+        }
+      });
+    },
+
+    async listChunks(scope, documentId) {
+      const access = scopeAccess(scope);
+      checkId(documentId, 'A document id', DOCUMENT_LIMITS.maxIdLength);
+      return inScope(db, access, 'listChunks', async (tx) => {
+        const rows = await tx
+          .select({ chunk: chunks })
+          .from(chunks)
+          .innerJoin(
+            documents,
+            and(eq(documents.tenantKey, chunks.tenantKey), eq(documents.id, chunks.documentId)),
+          )
+          .where(and(readable(access), eq(chunks.documentId, documentId)))
+          .orderBy(asc(chunks.generation), asc(chunks.position));
+        return rows.map((row) => toChunk(row.chunk));
+      });
+    },
+
+    async getChunks(scope, vectorIds) {
+      const access = scopeAccess(scope);
+      validateVectorIds(vectorIds);
+      if (vectorIds.length === 0) return [];
+      return inScope(db, access, 'getChunks', async (tx) => {
+        const rows = await tx
+          .select({ chunk: chunks })
+          .from(chunks)
+          .innerJoin(
+            documents,
+            and(eq(documents.tenantKey, chunks.tenantKey), eq(documents.id, chunks.documentId)),
+          )
+          .where(and(readable(access), inArray(chunks.vectorId, [...new Set(vectorIds)])));
+        return rows.map((row) => toChunk(row.chunk));
+      });
+    },
+
+    async deleteChunks(scope, documentId, generations) {
+      const access = scopeAccess(scope);
+      checkId(documentId, 'A document id', DOCUMENT_LIMITS.maxIdLength);
+      validateGenerations(generations);
+      return inScope(db, access, 'deleteChunks', async (tx) => {
+        await lockModifiable(tx, access, documentId);
+        if (generations.length === 0) return 0;
+        const deleted = await tx
+          .delete(chunks)
+          .where(
+            and(
+              eq(chunks.tenantKey, access.tenantKey),
+              eq(chunks.documentId, documentId),
+              inArray(chunks.generation, [...generations]),
+            ),
+          )
+          .returning({ position: chunks.position });
+        return deleted.length;
+      });
+    },
+
+    async eraseTenant(tenant) {
+      const key = checkId(tenant?.tenantKey, 'A tenant key', 256);
+      return asLifecycle(db, 'eraseTenant', async (tx) => {
+        const erasedChunks = await tx
+          .delete(chunks)
+          .where(eq(chunks.tenantKey, key))
+          .returning({ position: chunks.position });
+        const erased = await tx
+          .delete(documents)
+          .where(eq(documents.tenantKey, key))
+          .returning({ id: documents.id });
+        return { documents: erased.length, chunks: erasedChunks.length };
+      });
+    },
+
+    async erasePrivate(userId, eraseOptions = {}) {
+      checkUserId(userId);
+      const before = new Date(eraseOptions.before ?? Date.now());
+      if (Number.isNaN(before.getTime())) {
+        throw new InvalidInputError('before must be a time in ms since the epoch.');
+      }
+      const tenantKey =
+        eraseOptions.tenantKey === undefined
+          ? undefined
+          : checkId(eraseOptions.tenantKey, 'A tenant key', 256);
+      return asLifecycle(db, 'erasePrivate', async (tx) => {
+        const theirs = and(
+          eq(documents.ownerId, toDbUser(userId)),
+          eq(documents.visibility, 'private'),
+          lte(documents.updatedAt, before),
+          tenantKey === undefined ? undefined : eq(documents.tenantKey, tenantKey),
+        );
+        const [counted] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(chunks)
+          .innerJoin(
+            documents,
+            and(eq(documents.tenantKey, chunks.tenantKey), eq(documents.id, chunks.documentId)),
+          )
+          .where(theirs);
+        const erased = await tx.delete(documents).where(theirs).returning({ id: documents.id });
+        return { documents: erased.length, chunks: counted?.n ?? 0 };
+      });
+    },
+  };
+}
