@@ -15,17 +15,17 @@ import { composeReply } from './answer.js';
 import type { Services } from './services.js';
 
 const documentInput = z.strictObject({
-  title: z.string().trim().min(1, 'title must not be empty').max(200),
+  title: z.string().trim().min(1, 'must not be empty').max(200),
   text: z
     .string()
-    .max(200_000, 'text must be at most 200,000 characters')
-    .refine((text) => text.trim().length > 0, 'text must not be empty'),
+    .max(200_000, 'must be at most 200,000 characters')
+    .refine((text) => text.trim().length > 0, 'must not be empty'),
   visibility: z.enum(['private', 'org']).optional(),
   source: z.string().trim().min(1).max(2_048).optional(),
 });
 
 const searchInput = z.strictObject({
-  query: z.string().trim().min(1, 'query must not be empty').max(2_000),
+  query: z.string().trim().min(1, 'must not be empty').max(2_000),
   topK: z.number().int().min(1).max(20).optional(),
 });
 
@@ -34,7 +34,7 @@ const threadInput = z.strictObject({
 });
 
 const messageInput = z.strictObject({
-  content: z.string().trim().min(1, 'content must not be empty').max(4_000),
+  content: z.string().trim().min(1, 'must not be empty').max(4_000),
 });
 
 const devSessionInput = z.strictObject({ identity: z.string().min(1) });
@@ -47,7 +47,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.');
-  throw new InvalidInputError(`Invalid ${what}: ${path ? `${path}: ` : ''}${issue.message}.`, {
+  const message = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  throw new InvalidInputError(`Invalid ${what}: ${path ? `"${path}" ` : ''}${message}.`, {
     details: { path },
   });
 }

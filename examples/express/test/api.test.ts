@@ -179,11 +179,11 @@ describe('documents and search', () => {
     const empty = await alice.post('/api/documents', { title: 'Empty', text: '   ' });
     expect(empty.status).toBe(400);
     expect(empty.body).toMatchObject({ code: 'INVALID_INPUT', details: { path: 'text' } });
-    expect(empty.body.message).toMatch(/text must not be empty/);
+    expect(empty.body.message).toMatch(/"text" must not be empty/);
 
     const untitled = await alice.post('/api/documents', { title: '', text: 'Some text.' });
     expect(untitled.status).toBe(400);
-    expect(untitled.body.message).toMatch(/title must not be empty/);
+    expect(untitled.body.message).toMatch(/"title" must not be empty/);
 
     const badJson = await alice.post('/api/documents', '{"title": "x", ');
     expect(badJson.status).toBe(400);
@@ -198,7 +198,7 @@ describe('documents and search', () => {
 
     const blankQuery = await alice.post('/api/search', { query: '' });
     expect(blankQuery.status).toBe(400);
-    expect(blankQuery.body.message).toMatch(/query must not be empty/);
+    expect(blankQuery.body.message).toMatch(/"query" must not be empty/);
     expect(titles(await alice.get('/api/documents'))).toEqual([]);
   });
 
@@ -281,7 +281,7 @@ describe('chat threads', () => {
       .as('bob-globex')
       .post(`/api/threads/${thread.body.id}/messages`, { content: '' });
     expect(sent.status).toBe(400);
-    expect(sent.body.message).toMatch(/content must not be empty/);
+    expect(sent.body.message).toMatch(/"content" must not be empty/);
   });
 });
 
