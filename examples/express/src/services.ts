@@ -53,6 +53,7 @@ export interface Services {
 }
 
 export interface PersistenceStores {
+  readonly kind: 'memory' | 'postgres';
   readonly documents: DocumentStore;
   readonly threads: ThreadStore;
   readonly audit: AuditLog;
@@ -62,6 +63,7 @@ export interface PersistenceStores {
 export async function createDrizzleStores(db: AnyPgDatabase): Promise<PersistenceStores> {
   await migrate(db);
   return {
+    kind: 'postgres',
     documents: createDrizzleDocumentStore({ db }),
     threads: createDrizzleThreadStore({ db }),
     audit: createDrizzleAuditLog({ db }),
@@ -88,6 +90,7 @@ async function createPersistence(
 ): Promise<PersistenceStores & { close(): Promise<void> }> {
   if (config.kind === 'memory') {
     return {
+      kind: 'memory',
       documents: createMemoryDocumentStore(),
       threads: createMemoryThreadStore(),
       audit: createMemoryAuditSink(),
@@ -168,7 +171,7 @@ export async function createServices(
     description: {
       identity: config.identity.mode,
       vectors: config.vectors.kind,
-      database: config.database.kind,
+      database: persistence.kind,
       embedder: `${embedder.provider}/${embedder.model} (${embedder.dimensions} dimensions)`,
     },
     close: () => persistence.close(),
