@@ -324,6 +324,9 @@ async function loadThreads() {
       if (!isCurrent(generation)) return;
       list.replaceChildren(...page.items.map(threadItem));
       el('threads-empty', HTMLElement).hidden = page.items.length > 0;
+      // The server titles a thread after its first message.
+      const open = page.items.find((thread) => thread.id === state.threadId);
+      if (open) el('thread-title', HTMLElement).textContent = open.title ?? 'Untitled thread';
     } catch (error) {
       if (isCurrent(generation)) list.replaceChildren();
       throw error;
@@ -501,6 +504,10 @@ async function reload() {
 
 /** @param {string} key */
 async function switchIdentity(key) {
+  // Another identity starts from a clean page: nothing typed as the previous one carries over.
+  el('upload-form', HTMLFormElement).reset();
+  el('search-form', HTMLFormElement).reset();
+  el('message-form', HTMLFormElement).reset();
   state.identityKey = key;
   state.session = null;
   state.generation += 1;

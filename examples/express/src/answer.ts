@@ -17,6 +17,12 @@ function sourceName(chunk: RetrieveResult['chunks'][number]): string {
   return document.title ?? document.source ?? document.id;
 }
 
+const SHORTFALL_REASONS: Readonly<Record<string, string>> = {
+  exhausted: 'nothing else you may read matches',
+  'below-min-score': 'the other matches scored below the minimum for context',
+  unavailable: 'some matches belong to documents being indexed, replaced or deleted',
+};
+
 export function composeReply(retrieval: RetrieveResult): AssistantReply {
   const { chunks, shortfall } = retrieval;
   if (chunks.length === 0) {
@@ -32,7 +38,7 @@ export function composeReply(retrieval: RetrieveResult): AssistantReply {
   const fewer =
     shortfall === null
       ? ''
-      : `\n\n(${shortfall.returned} of ${shortfall.requested} chunks requested: ${shortfall.reason}.)`;
+      : `\n\n(${shortfall.returned} of ${shortfall.requested} chunks: ${SHORTFALL_REASONS[shortfall.reason] ?? shortfall.reason}.)`;
   return {
     content: `${NO_LLM_NOTE}\n\n${blocks.join('\n\n')}${fewer}`,
     metadata: {

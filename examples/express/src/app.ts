@@ -37,6 +37,9 @@ const messageInput = z.strictObject({
   content: z.string().trim().min(1, 'must not be empty').max(4_000),
 });
 
+/** Chunks an assistant reply cites, and the least score worth citing (cosine, local embedder). */
+const REPLY_CONTEXT = { topK: 4, minScore: 0.1 } as const;
+
 const devSessionInput = z.strictObject({ identity: z.string().min(1) });
 
 const documentsQuery = z.object({ cursor: z.string().min(1).max(1_000).optional() });
@@ -258,7 +261,7 @@ export function createApp(services: Services, options: CreateAppOptions): expres
     if (!thread) {
       throw new NotFoundError(`You have no thread "${req.params.id}" in this workspace.`);
     }
-    const retrieval = await ragScope.retrieve(content, { topK: 4 });
+    const retrieval = await ragScope.retrieve(content, REPLY_CONTEXT);
     const reply = composeReply(retrieval);
     const messages = await threads.appendMessages(scope, thread.id, [
       { role: 'user', content },

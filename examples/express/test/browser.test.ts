@@ -200,7 +200,11 @@ describe.skipIf(!hasChromium)(
       expect(replyText).toMatch(
         /\[1\] Acme vacation policy \(document .+, chunk 0, score 0\.\d{3}\)/,
       );
+      expect(replyText).not.toContain('four percent'); // scored below the minimum for context
       await page.locator('#thread-list li', { hasText: 'How many vacation days' }).waitFor();
+      await page
+        .locator('#thread-title', { hasText: 'How many vacation days do we get?' })
+        .waitFor();
       await shoot('06-alice-acme-thread');
 
       await signInAs('bob-acme');
