@@ -370,10 +370,14 @@ export function createRag<Credential = Request>(
       { details: { embedder: embedder.dimensions, store: caps.dimensions } },
     );
   }
+  const batchSize = options.embedding?.batchSize;
+  if (batchSize !== undefined && batchSize > embedder.maxBatchSize) {
+    throw new InvalidInputError(
+      `createRag: embedding.batchSize ${batchSize} is more than the ${embedder.provider} embedder takes in one call (${embedder.maxBatchSize}); lower it or leave it out.`,
+    );
+  }
   const embedOptions = {
-    ...(options.embedding?.batchSize !== undefined
-      ? { batchSize: Math.min(options.embedding.batchSize, embedder.maxBatchSize) }
-      : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
     ...(options.embedding?.concurrency !== undefined
       ? { concurrency: options.embedding.concurrency }
       : {}),
