@@ -424,6 +424,26 @@ describe('createRag: reconcile', () => {
     ).toBe(true);
   });
 
+  it('reports, and leaves alone, an indexed document whose chunk rows the DocumentStore lost', async () => {
+    const { rag, documents } = setup();
+    const a = rag.forIdentity(alice);
+    const doc = (await a.ingest({ id: 'd', text: 'One. Two.' })).document;
+    await documents.putChunks(a.scope, 'd', doc.contentHash, [
+      { position: 0, text: 'One.', vectorId: chunkVectorId('d', doc.contentHash, 0) },
+    ]);
+    const report = await rag.reconcile(a.scope);
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        id: 'd',
+        code: 'BACKEND_UNAVAILABLE',
+        message: expect.stringMatching(/Ingest it again/),
+      }),
+    ]);
+    expect((await a.getDocument('d'))?.state).toBe('indexed');
+    expect((await a.ingest({ id: 'd', text: 'One. Two. Three.' })).status).toBe('replaced');
+    expect((await rag.reconcile(a.scope)).failed).toEqual([]);
+  });
+
   it('makes an ingest that races it lose its compare-and-set rather than complete over what it removed', async () => {
     const inner = createMemoryDocumentStore();
     let onPutChunks: (() => Promise<void>) | null = null;

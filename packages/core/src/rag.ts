@@ -1150,6 +1150,13 @@ export function createRag<Credential = Request>(
           if (doc.state === 'indexed' && !hasOrphans && missingVectors.length === 0 && complete) {
             return;
           }
+          if (doc.state === 'indexed' && !complete) {
+            // Never destroy served content on a guess: the DocumentStore lost rows.
+            throw new BackendUnavailableError(
+              `Document "${doc.id}" is indexed but has ${current.length} of its ${doc.chunkCount} chunk rows: the DocumentStore lost some. Ingest it again to rebuild it.`,
+              { details: { id: doc.id, chunkRows: current.length, chunkCount: doc.chunkCount } },
+            );
+          }
           // Claim the row first: an ingest still writing this document then loses its flip
           // (compare-and-set) instead of completing over what we remove.
           const claimed = await rewrite(doc, {});
