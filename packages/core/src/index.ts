@@ -44,6 +44,14 @@ export {
   validateVectorIds,
 } from './documents.js';
 export {
+  type EmbedAllOptions,
+  type Embedder,
+  type EmbeddingPurpose,
+  type EmbeddingVector,
+  type EmbedOptions,
+  embedAll,
+} from './embedder.js';
+export {
   BackendUnavailableError,
   ConflictError,
   type ErrorCode,
@@ -86,6 +94,11 @@ export {
   identitySchema,
   MAX_ID_LENGTH,
 } from './identity.js';
+export {
+  createLocalEmbedder,
+  ENGLISH_STOP_WORDS,
+  type LocalEmbedderOptions,
+} from './local-embedder.js';
 export {
   createMemoryVectorStore,
   MEMORY_VECTOR_STORE_LIMITS,
