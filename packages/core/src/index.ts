@@ -112,6 +112,12 @@ export {
   parseMetadata,
 } from './metadata.js';
 export {
+  createOpenAIEmbedder,
+  OPENAI_EMBEDDING_DIMENSIONS,
+  type OpenAIEmbedderOptions,
+  type OpenAIEmbedderRetryOptions,
+} from './openai-embedder.js';
+export {
   decodeCursor,
   encodeCursor,
   MAX_PAGE_SIZE,
