@@ -21,6 +21,13 @@ export {
   validateAuditActions,
 } from './audit.js';
 export {
+  type Chunk,
+  type Chunker,
+  createRecursiveChunker,
+  DEFAULT_SEPARATORS,
+  type RecursiveChunkerOptions,
+} from './chunker.js';
+export {
   type ChunkWrite,
   createMemoryDocumentStore,
   DOCUMENT_LIMITS,
