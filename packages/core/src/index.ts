@@ -28,6 +28,21 @@ export {
   type RecursiveChunkerOptions,
 } from './chunker.js';
 export {
+  type BuildContextOptions,
+  type BuiltContext,
+  buildContext,
+  type ChatMessage,
+  type Citation,
+  type CitationStyle,
+  type ContextChunk,
+  type ContextMessageOptions,
+  citedSources,
+  contextMessages,
+  neutralizeChunkText,
+  type SystemMessage,
+  toSystemMessage,
+} from './context.js';
+export {
   type ChunkWrite,
   createMemoryDocumentStore,
   DOCUMENT_LIMITS,
