@@ -2,7 +2,7 @@
 // that cannot break out of its block, and plain messages any chat SDK accepts (the AI SDK's
 // ModelMessage among them) without depending on one.
 import { z } from 'zod';
-import { parseOptions } from './embedder.js';
+import { parseOptions } from './options.js';
 
 /** A retrieved chunk, as much of it as a prompt needs. Chunks are passed best first. */
 export interface ContextChunk {
