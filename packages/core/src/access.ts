@@ -4,6 +4,7 @@
 // org-visible; changing another member's org-visible row needs the policy's shared-write right.
 import { InvalidInputError } from './errors.js';
 import { MAX_ID_LENGTH } from './identity.js';
+import { type Metadata, parseMetadata } from './metadata.js';
 import type { ScopePolicy, Visibility } from './policy.js';
 import { assertScope, policyOf, type Scope } from './scope.js';
 
@@ -100,4 +101,29 @@ export function checkUserId(userId: unknown): string {
     );
   }
   return userId;
+}
+
+/**
+ * Throws InvalidInputError when `text` holds U+0000: PostgreSQL text and jsonb cannot store it,
+ * so every persistence store refuses it the same way (the in-memory one included).
+ */
+export function rejectNul(text: string, what: string): string {
+  if (text.includes('\u0000')) {
+    throw new InvalidInputError(
+      `${what} contains a NUL character (\\u0000), which databases cannot store; remove it.`,
+    );
+  }
+  return text;
+}
+
+/** Validates metadata for a persistence store: `parseMetadata`, and no NUL in keys or strings. */
+export function parseStoredMetadata(input: unknown, where: string): Metadata {
+  const metadata = parseMetadata(input, where);
+  for (const [key, value] of Object.entries(metadata)) {
+    rejectNul(key, `A metadata key in ${where}`);
+    for (const item of typeof value === 'string' ? [value] : Array.isArray(value) ? value : []) {
+      rejectNul(item, `Metadata "${key}" in ${where}`);
+    }
+  }
+  return metadata;
 }

@@ -1,9 +1,9 @@
 // The DocumentStore port: documents (with their indexing state) and their chunks' text, by scope.
 // The vector store holds embeddings; this holds what they were made from, so retrieval can hydrate
 // chunk text and a half-finished ingest or delete is visible and can be finished (`state`).
-import { checkId, checkUserId, scopeAccess } from './access.js';
+import { checkId, checkUserId, parseStoredMetadata, rejectNul, scopeAccess } from './access.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
-import { type Metadata, parseMetadata } from './metadata.js';
+import type { Metadata } from './metadata.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -178,7 +178,7 @@ function optionalText(value: unknown, what: string, max: number): string | null 
   if (typeof value !== 'string' || value.length > max) {
     throw new InvalidInputError(`${what} must be a string of at most ${max} characters or null.`);
   }
-  return value;
+  return rejectNul(value, what);
 }
 
 /** Validates a DocumentWrite (for adapter authors: call it first, then apply the result). */
@@ -220,7 +220,9 @@ export function validateDocumentWrite(input: DocumentWrite): ValidDocumentWrite 
     title: optionalText(input.title, 'title', DOCUMENT_LIMITS.maxTitleLength),
     source: optionalText(input.source, 'source', DOCUMENT_LIMITS.maxSourceLength),
     metadata:
-      input.metadata === undefined ? undefined : parseMetadata(input.metadata, `document "${id}"`),
+      input.metadata === undefined
+        ? undefined
+        : parseStoredMetadata(input.metadata, `document "${id}"`),
     chunkCount: input.chunkCount,
     error: optionalText(input.error, 'error', DOCUMENT_LIMITS.maxErrorLength),
   };
@@ -250,6 +252,7 @@ export function validateChunks(
         `chunks[${i}].text must be a string of at most ${DOCUMENT_LIMITS.maxChunkChars} characters.`,
       );
     }
+    rejectNul(chunk.text, `chunks[${i}].text`);
     checkId(chunk.vectorId, `chunks[${i}].vectorId`, 512);
     if (positions.has(chunk.position) || vectorIds.has(chunk.vectorId)) {
       throw new InvalidInputError(
@@ -385,17 +388,9 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
         );
       }
       const rows = rowsOf(access.tenantKey);
-      const existing = rows.get(write.id);
-      if (existing && !access.canRead(existing.doc)) {
-        // Another member's private document: the id is taken, and nothing else is revealed.
-        if (expected === null) {
-          throw new ConflictError(
-            `Document id "${write.id}" is already taken in this tenant; choose another id.`,
-            { details: { id: write.id } },
-          );
-        }
-        throw documentNotFound(write.id);
-      }
+      const stored = rows.get(write.id);
+      // Another member's private document is invisible: as if absent, except that its id is taken.
+      const existing = stored && access.canRead(stored.doc) ? stored : undefined;
       if (expected === null) {
         if (existing) throw revisionConflict(write.id, null, existing.doc.revision);
       } else {
@@ -406,6 +401,12 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
       }
       const visibility = write.visibility ?? existing?.doc.visibility ?? access.defaultVisibility;
       if (!existing || visibility !== existing.doc.visibility) access.assertCanWrite(visibility);
+      if (stored && !existing) {
+        throw new ConflictError(
+          `Document id "${write.id}" is already taken in this tenant; choose another id.`,
+          { details: { id: write.id } },
+        );
+      }
       const at = tick();
       const doc: StoredDocument = Object.freeze({
         id: write.id,

@@ -2,7 +2,9 @@
 export {
   checkId,
   checkUserId,
+  parseStoredMetadata,
   type RowOwnership,
+  rejectNul,
   type ScopeAccess,
   scopeAccess,
 } from './access.js';
@@ -26,6 +28,21 @@ export {
   type RecursiveChunkerOptions,
 } from './chunker.js';
 export { contentHash, type IndexedContent, sha256Hex } from './content-hash.js';
+export {
+  type BuildContextOptions,
+  type BuiltContext,
+  buildContext,
+  type ChatMessage,
+  type Citation,
+  type CitationStyle,
+  type ContextChunk,
+  type ContextMessageOptions,
+  citedSources,
+  contextMessages,
+  neutralizeChunkText,
+  type SystemMessage,
+  toSystemMessage,
+} from './context.js';
 export {
   type ChunkWrite,
   createMemoryDocumentStore,

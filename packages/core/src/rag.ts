@@ -16,7 +16,7 @@ import {
   type StoredChunk,
   type StoredDocument,
 } from './documents.js';
-import { type Embedder, embedAll, parseOptions } from './embedder.js';
+import { type Embedder, embedAll } from './embedder.js';
 import {
   BackendUnavailableError,
   ConflictError,
@@ -31,6 +31,7 @@ import {
 import type { Filter } from './filter.js';
 import type { Identity, IdentityResolver } from './identity.js';
 import { type Metadata, parseMetadata } from './metadata.js';
+import { parseOptions } from './options.js';
 import type { Page } from './pagination.js';
 import type { ScopePolicy, Visibility } from './policy.js';
 import { assertScope, type Scope } from './scope.js';

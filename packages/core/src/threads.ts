@@ -1,9 +1,9 @@
 // The ThreadStore port: chat threads and their messages for assistant UIs. A thread belongs to
 // the user who created it, inside the scope's tenant: lists are per user (newest first), and no
 // other member, however privileged, reads or changes it.
-import { checkId, checkUserId, scopeAccess } from './access.js';
+import { checkId, checkUserId, parseStoredMetadata, rejectNul, scopeAccess } from './access.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
-import { type Metadata, parseMetadata } from './metadata.js';
+import type { Metadata } from './metadata.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -136,13 +136,14 @@ export function validateThreadInput(input: UpdateThreadInput, where: string): Va
       `A thread title must be a string of at most ${THREAD_LIMITS.maxTitleLength} characters or null.`,
     );
   }
+  if (typeof title === 'string') rejectNul(title, 'A thread title');
   if (archived !== undefined && typeof archived !== 'boolean') {
     throw new InvalidInputError('archived must be true or false.');
   }
   return {
     title,
     archived,
-    metadata: metadata === undefined ? undefined : parseMetadata(metadata, where),
+    metadata: metadata === undefined ? undefined : parseStoredMetadata(metadata, where),
   };
 }
 
@@ -183,8 +184,8 @@ export function validateMessages(
     return {
       id,
       role: message.role,
-      content: message.content,
-      metadata: parseMetadata(message.metadata, `messages[${i}]`),
+      content: rejectNul(message.content, `messages[${i}].content`),
+      metadata: parseStoredMetadata(message.metadata, `messages[${i}]`),
     };
   });
 }

@@ -1,37 +1,74 @@
 import {
+  buildContext,
+  citedSources,
+  contextMessages,
   createIdentity,
   createLocalEmbedder,
-  createMemoryDocumentStore,
   createMemoryVectorStore,
-  createRag,
   createRecursiveChunker,
-  orgPolicy,
+  createScopedVectorStore,
+  embedAll,
+  userPolicy,
 } from '@scoped-rag/core';
 
-const rag = createRag({
-  policy: orgPolicy(),
-  vectors: createMemoryVectorStore({ dimensions: 256 }),
-  documents: createMemoryDocumentStore(),
-  embedder: createLocalEmbedder({ dimensions: 256 }),
-  chunker: createRecursiveChunker({ chunkSize: 60, chunkOverlap: 0 }),
+// Deterministic and offline; in production: createOpenAIEmbedder({ apiKey, model: 'text-embedding-3-small' }).
+const embedder = createLocalEmbedder();
+const chunker = createRecursiveChunker({ chunkSize: 120, chunkOverlap: 40 });
+const vectors = createScopedVectorStore({
+  store: createMemoryVectorStore({ dimensions: embedder.dimensions }),
+  policy: userPolicy(),
 });
+const alice = vectors.forIdentity(createIdentity({ userId: 'user_alice' }));
 
-// In an app: `await rag.forRequest(request)`, with a resolver such as @scoped-rag/clerk's.
-const acme = rag.forIdentity(createIdentity({ userId: 'user_alice', orgId: 'org_acme' }));
-const globex = rag.forIdentity(createIdentity({ userId: 'user_bob', orgId: 'org_globex' }));
+const handbook = {
+  id: 'handbook',
+  title: 'Customer handbook',
+  text: `Refunds are paid to the original card within 14 days of the return arriving.
 
-const handbook = 'Refunds are paid within five days.\n\nShipping is free over 50 euros.';
-const first = await acme.ingest({ id: 'handbook', text: handbook, title: 'Handbook' });
-console.log(first.status, first.document.chunkCount); // created 2
-const again = await acme.ingest({ id: 'handbook', text: handbook, title: 'Handbook' });
-console.log(again.status, again.embedded); // unchanged 0: same content hash, no work
+Shipping is free for orders over 50 euros. Parcels leave our warehouse within two working days.
 
-const { chunks, shortfall } = await acme.retrieve('when are refunds paid?', { topK: 3 });
-console.log(chunks[0]?.text, chunks[0]?.document.title); // Refunds are paid within five days. Handbook
-console.log(shortfall?.reason, shortfall?.returned); // exhausted 2: fewer chunks exist than topK
+Support is open Monday to Friday, 9:00 to 17:00.`,
+};
 
-console.log((await globex.retrieve('refunds')).chunks.length); // 0: another tenant sees nothing
+// Ingest: chunk, embed in batches, upsert (a pipeline keeps chunk text in a database instead).
+const chunks = chunker.chunk(handbook.text);
+const values = await embedAll(
+  embedder,
+  chunks.map((chunk) => chunk.text),
+);
+await alice.upsert(
+  chunks.map((chunk, i) => ({
+    id: `${handbook.id}#${chunk.position}`,
+    values: values[i]!,
+    metadata: {
+      documentId: handbook.id,
+      title: handbook.title,
+      position: chunk.position,
+      text: chunk.text,
+    },
+  })),
+);
 
-console.log(await acme.deleteDocument('handbook')); // { deleted: true, vectors: 2, chunks: 2, verified: true }
+// Retrieve and build the prompt.
+const question = 'How long do refunds take?';
+const [queryVector] = await embedAll(embedder, [question], { purpose: 'query' });
+const { matches } = await alice.query({ vector: queryVector!, topK: 2 });
+const context = buildContext(
+  matches.map((match) => ({
+    documentId: String(match.metadata.documentId),
+    title: String(match.metadata.title),
+    position: Number(match.metadata.position),
+    text: String(match.metadata.text),
+    score: match.score,
+  })),
+  { maxChars: 4_000 },
+);
+const messages = contextMessages(context, [{ role: 'user', content: question }]);
+console.log(messages.map((message) => message.role)); // [ 'system', 'user' ]
+console.log(matches[0]?.metadata.text); // Refunds are paid to the original card within 14 days of the return arriving.
 
-export { chunks };
+// With the AI SDK: const { text } = await generateText({ model, messages });
+const answer = 'Refunds reach your card within 14 days [1].';
+console.log(citedSources(answer, context).map((source) => source.title)); // [ 'Customer handbook' ]
+
+export { messages };

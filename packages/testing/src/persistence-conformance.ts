@@ -13,6 +13,7 @@ import {
   createMemoryThreadStore,
   type DocumentStore,
   type DocumentWrite,
+  encodeKeyPart,
   type Identity,
   orgPolicy,
   type Page,
@@ -505,6 +506,8 @@ export function describeDocumentStoreConformance(
         doc('ok', { chunkCount: -1 }),
         doc('ok', { metadata: { bad: null } as never }),
         doc('ok', { title: 'x'.repeat(1_001) }),
+        doc('ok', { title: 'nul \u0000 byte' }),
+        doc('ok', { metadata: { k: 'nul \u0000' } }),
       ];
       for (const input of bad) {
         await expectCode(
@@ -522,6 +525,10 @@ export function describeDocumentStoreConformance(
       );
       await expectCode(
         store.putChunks(alice, 'ok', 'g', [{ position: -1, text: 'a', vectorId: 'v' }]),
+        'INVALID_INPUT',
+      );
+      await expectCode(
+        store.putChunks(alice, 'ok', 'g', [{ position: 0, text: 'nul \u0000', vectorId: 'v' }]),
         'INVALID_INPUT',
       );
       await expectCode(
@@ -711,7 +718,7 @@ async function docStep(
     case 'putChunks': {
       const chunks = op.vectors.map((vectorId, position) => ({
         position,
-        text: `${scope.tenantKey}/${actor.identity.userId}/${op.id}`,
+        text: `${scope.tenantKey}/${encodeKeyPart(actor.identity.userId)}/${op.id}`,
         vectorId,
       }));
       await both((s) => s.putChunks(scope, op.id, op.gen, chunks));
@@ -1059,7 +1066,7 @@ async function threadStep(
       const messages = Array.from({ length: op.count }, (_, i) => ({
         id: `m-${i}-${Math.random().toString(36).slice(2)}`,
         role: 'user' as const,
-        content: `${scope.tenantKey}/${actor.identity.userId}/${op.id}`,
+        content: `${scope.tenantKey}/${encodeKeyPart(actor.identity.userId)}/${op.id}`,
       }));
       await both((s) => s.appendMessages(scope, op.id, messages), normalizeMessages);
       return;
@@ -1108,13 +1115,15 @@ export function describeAuditLogConformance(
       const log = await makeLog();
       const { alice } = fixtures();
       await log.record(event(alice, 'upsert', ['a', 'b']));
-      await log.record(event(alice, 'query', ['a'], { filter: { genre: { $eq: 'x' } } }));
+      await log.record(
+        event(alice, 'query', ['a'], { filter: { genre: { $in: ['x', 'nul \u0000'] } } }),
+      );
       await log.record(event(alice, 'breach', ['zzz'], { reason: 'foreign tenant' }));
       const all = await drain((cursor) => log.list(alice, { cursor, limit: 2 }), 2);
       expect(all.map((e) => e.action)).toEqual(['breach', 'query', 'upsert']);
       expect(all[1]).toMatchObject({
         ids: ['a'],
-        filter: { genre: { $eq: 'x' } },
+        filter: { genre: { $in: ['x', 'nul \u0000'] } },
         userId: 'user_alice',
       });
       expect(all[0]).toMatchObject({ reason: 'foreign tenant' });
