@@ -180,6 +180,9 @@ describe('createRag: ingest', () => {
       [{ id: 'd', text: 'x', metadata: { _sr_tenant: 'o_other' } }, 'SCOPE_VIOLATION'],
       [{ id: 'd', text: 'x', metadata: { n: null } }, 'INVALID_INPUT'],
       [{ id: 'd', text: 'x', title: 7 }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'nul \u0000 inside' }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'x', title: 'nul \u0000' }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'x', metadata: { k: 'nul \u0000' } }, 'INVALID_INPUT'],
     ];
     for (const [input, code] of cases) {
       await expect(a.ingest(input as never)).rejects.toMatchObject({ code });

@@ -4,7 +4,7 @@
 // content generation: whatever a failure leaves half-done is visible, and `reconcile` finishes it.
 
 import { z } from 'zod';
-import { checkId, checkUserId, scopeAccess } from './access.js';
+import { checkId, checkUserId, parseStoredMetadata, rejectNul, scopeAccess } from './access.js';
 import type { AuditAction, AuditLog, AuditSink } from './audit.js';
 import { type Chunker, createRecursiveChunker } from './chunker.js';
 import { contentHash } from './content-hash.js';
@@ -30,7 +30,7 @@ import {
 } from './errors.js';
 import type { Filter } from './filter.js';
 import type { Identity, IdentityResolver } from './identity.js';
-import { type Metadata, parseMetadata } from './metadata.js';
+import type { Metadata } from './metadata.js';
 import { parseOptions } from './options.js';
 import type { Page } from './pagination.js';
 import type { ScopePolicy, Visibility } from './policy.js';
@@ -621,7 +621,8 @@ export function createRag<Credential = Request>(
         pieces = [...input.chunks];
       }
       checkPieces(pieces, id);
-      const metadata = parseMetadata(input.metadata, `document "${id}"`);
+      // The DocumentStore's rules (no NUL), so nothing fails half-way for input it refuses.
+      const metadata = parseStoredMetadata(input.metadata, `document "${id}"`);
       for (const key of Object.keys(metadata)) {
         if (policy.isReservedKey(key)) {
           throw new ScopeViolationError(
@@ -646,6 +647,7 @@ export function createRag<Credential = Request>(
             `${field} of "${id}" must be a string of at most ${max} characters, or null.`,
           );
         }
+        if (typeof value === 'string') rejectNul(value, `${field} of "${id}"`);
       }
       const erasedUser = isTombstoned(erasedUsers, scope.userId);
       if (erasedUser || isTombstoned(erasedTenants, scope.tenantKey)) {
@@ -864,6 +866,7 @@ export function createRag<Credential = Request>(
         );
       }
       pieces.forEach((piece, i) => {
+        rejectNul(piece, `Chunk ${i} of "${id}"`);
         if (piece.trim() === '' || piece.length > DOCUMENT_LIMITS.maxChunkChars) {
           throw new InvalidInputError(
             `Chunk ${i} of "${id}" must be non-blank text of at most ${DOCUMENT_LIMITS.maxChunkChars} characters.`,
