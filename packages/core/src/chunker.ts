@@ -1,8 +1,8 @@
 // Splitting documents into chunks to embed: a recursive splitter in the manner of LangChain's
 // RecursiveCharacterTextSplitter, which also says where each chunk is in the original text.
 import { z } from 'zod';
-import { parseOptions } from './embedder.js';
 import { InvalidInputError } from './errors.js';
+import { parseOptions } from './options.js';
 
 /** A piece of a document: `text === document.slice(start, end)`. */
 export interface Chunk {

@@ -2,6 +2,7 @@
 // bounded concurrency and checks every vector it returns before anything downstream sees it.
 import { z } from 'zod';
 import { BackendUnavailableError, InvalidInputError } from './errors.js';
+import { parseOptions } from './options.js';
 
 /** One embedding: `dimensions` finite numbers. */
 export type EmbeddingVector = Float32Array | readonly number[];
@@ -65,18 +66,6 @@ const embedAllOptionsSchema = z.strictObject({
   signal: z.instanceof(AbortSignal).optional(),
   purpose: z.enum(['document', 'query']).optional(),
 });
-
-/** Parses `input` with `schema` or throws `InvalidInputError` naming the first problem. */
-export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const checked = schema.safeParse(input);
-  if (checked.success) return checked.data;
-  const issue = checked.error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  throw new InvalidInputError(`Invalid ${what}${path ? ` at ${path}` : ''}: ${issue.message}.`, {
-    cause: checked.error,
-    details: { path },
-  });
-}
 
 /**
  * Embeds `texts` with `embedder`: in batches of `batchSize`, at most `concurrency` batches at once,

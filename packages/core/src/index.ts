@@ -29,6 +29,21 @@ export {
 } from './chunker.js';
 export { contentHash, type IndexedContent, sha256Hex } from './content-hash.js';
 export {
+  type BuildContextOptions,
+  type BuiltContext,
+  buildContext,
+  type ChatMessage,
+  type Citation,
+  type CitationStyle,
+  type ContextChunk,
+  type ContextMessageOptions,
+  citedSources,
+  contextMessages,
+  neutralizeChunkText,
+  type SystemMessage,
+  toSystemMessage,
+} from './context.js';
+export {
   type ChunkWrite,
   createMemoryDocumentStore,
   DOCUMENT_LIMITS,

@@ -2,7 +2,8 @@
 // word pairs and character n-grams into a signed, L2-normalised vector. Good enough for local
 // development, tests and demos (texts sharing words score higher); not a semantic model.
 import { z } from 'zod';
-import { type Embedder, parseOptions } from './embedder.js';
+import type { Embedder } from './embedder.js';
+import { parseOptions } from './options.js';
 
 export interface LocalEmbedderOptions {
   /** Vector length. Default 384. */

@@ -2,9 +2,10 @@
 // API, OpenRouter, Ollama, vLLM, LiteLLM …) with plain `fetch`: retries with backoff, Retry-After,
 // a deadline, aborts, and answers checked before they are returned.
 import { z } from 'zod';
-import { type Embedder, type EmbedOptions, parseOptions } from './embedder.js';
+import type { Embedder, EmbedOptions } from './embedder.js';
 import { BackendUnavailableError, InvalidInputError } from './errors.js';
 import { utf8ByteLength } from './metadata.js';
+import { parseOptions } from './options.js';
 
 export interface OpenAIEmbedderRetryOptions {
   /** Attempts after the first. Default 4. */
@@ -263,13 +264,17 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     } catch (error) {
       return { retryable: true, error: networkError(error) };
     }
-    const text = await response.text().catch((error: unknown) => {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // Aborted or timed out: the caller of attempt tells which. Otherwise the connection dropped.
       if (signal.aborted) throw error;
-      return undefined;
-    });
+      return { retryable: true, error: networkError(error) };
+    }
     let body: unknown;
     try {
-      body = text === undefined ? undefined : JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       body = undefined;
     }
@@ -281,9 +286,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       };
     }
     if (body === undefined) {
-      return fail(
-        unusable(text === undefined ? 'a body that could not be read' : 'a body that is not JSON'),
-      );
+      return fail(unusable('a body that is not JSON'));
     }
     return readVectors(body, input.length);
   };

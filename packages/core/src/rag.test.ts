@@ -180,6 +180,9 @@ describe('createRag: ingest', () => {
       [{ id: 'd', text: 'x', metadata: { _sr_tenant: 'o_other' } }, 'SCOPE_VIOLATION'],
       [{ id: 'd', text: 'x', metadata: { n: null } }, 'INVALID_INPUT'],
       [{ id: 'd', text: 'x', title: 7 }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'nul \u0000 inside' }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'x', title: 'nul \u0000' }, 'INVALID_INPUT'],
+      [{ id: 'd', text: 'x', metadata: { k: 'nul \u0000' } }, 'INVALID_INPUT'],
     ];
     for (const [input, code] of cases) {
       await expect(a.ingest(input as never)).rejects.toMatchObject({ code });
@@ -422,6 +425,26 @@ describe('createRag: reconcile', () => {
     expect(
       (await documents.listChunks(a.scope, 'd')).every((c) => c.generation === doc.contentHash),
     ).toBe(true);
+  });
+
+  it('reports, and leaves alone, an indexed document whose chunk rows the DocumentStore lost', async () => {
+    const { rag, documents } = setup();
+    const a = rag.forIdentity(alice);
+    const doc = (await a.ingest({ id: 'd', text: 'One. Two.' })).document;
+    await documents.putChunks(a.scope, 'd', doc.contentHash, [
+      { position: 0, text: 'One.', vectorId: chunkVectorId('d', doc.contentHash, 0) },
+    ]);
+    const report = await rag.reconcile(a.scope);
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        id: 'd',
+        code: 'BACKEND_UNAVAILABLE',
+        message: expect.stringMatching(/Ingest it again/),
+      }),
+    ]);
+    expect((await a.getDocument('d'))?.state).toBe('indexed');
+    expect((await a.ingest({ id: 'd', text: 'One. Two. Three.' })).status).toBe('replaced');
+    expect((await rag.reconcile(a.scope)).failed).toEqual([]);
   });
 
   it('makes an ingest that races it lose its compare-and-set rather than complete over what it removed', async () => {

@@ -4,7 +4,7 @@
 // content generation: whatever a failure leaves half-done is visible, and `reconcile` finishes it.
 
 import { z } from 'zod';
-import { checkId, checkUserId, scopeAccess } from './access.js';
+import { checkId, checkUserId, parseStoredMetadata, rejectNul, scopeAccess } from './access.js';
 import type { AuditAction, AuditLog, AuditSink } from './audit.js';
 import { type Chunker, createRecursiveChunker } from './chunker.js';
 import { contentHash } from './content-hash.js';
@@ -16,7 +16,7 @@ import {
   type StoredChunk,
   type StoredDocument,
 } from './documents.js';
-import { type Embedder, embedAll, parseOptions } from './embedder.js';
+import { type Embedder, embedAll } from './embedder.js';
 import {
   BackendUnavailableError,
   ConflictError,
@@ -30,7 +30,8 @@ import {
 } from './errors.js';
 import type { Filter } from './filter.js';
 import type { Identity, IdentityResolver } from './identity.js';
-import { type Metadata, parseMetadata } from './metadata.js';
+import type { Metadata } from './metadata.js';
+import { parseOptions } from './options.js';
 import type { Page } from './pagination.js';
 import type { ScopePolicy, Visibility } from './policy.js';
 import { assertScope, type Scope } from './scope.js';
@@ -370,10 +371,14 @@ export function createRag<Credential = Request>(
       { details: { embedder: embedder.dimensions, store: caps.dimensions } },
     );
   }
+  const batchSize = options.embedding?.batchSize;
+  if (batchSize !== undefined && batchSize > embedder.maxBatchSize) {
+    throw new InvalidInputError(
+      `createRag: embedding.batchSize ${batchSize} is more than the ${embedder.provider} embedder takes in one call (${embedder.maxBatchSize}); lower it or leave it out.`,
+    );
+  }
   const embedOptions = {
-    ...(options.embedding?.batchSize !== undefined
-      ? { batchSize: Math.min(options.embedding.batchSize, embedder.maxBatchSize) }
-      : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
     ...(options.embedding?.concurrency !== undefined
       ? { concurrency: options.embedding.concurrency }
       : {}),
@@ -616,7 +621,8 @@ export function createRag<Credential = Request>(
         pieces = [...input.chunks];
       }
       checkPieces(pieces, id);
-      const metadata = parseMetadata(input.metadata, `document "${id}"`);
+      // The DocumentStore's rules (no NUL), so nothing fails half-way for input it refuses.
+      const metadata = parseStoredMetadata(input.metadata, `document "${id}"`);
       for (const key of Object.keys(metadata)) {
         if (policy.isReservedKey(key)) {
           throw new ScopeViolationError(
@@ -641,6 +647,7 @@ export function createRag<Credential = Request>(
             `${field} of "${id}" must be a string of at most ${max} characters, or null.`,
           );
         }
+        if (typeof value === 'string') rejectNul(value, `${field} of "${id}"`);
       }
       const erasedUser = isTombstoned(erasedUsers, scope.userId);
       if (erasedUser || isTombstoned(erasedTenants, scope.tenantKey)) {
@@ -859,6 +866,7 @@ export function createRag<Credential = Request>(
         );
       }
       pieces.forEach((piece, i) => {
+        rejectNul(piece, `Chunk ${i} of "${id}"`);
         if (piece.trim() === '' || piece.length > DOCUMENT_LIMITS.maxChunkChars) {
           throw new InvalidInputError(
             `Chunk ${i} of "${id}" must be non-blank text of at most ${DOCUMENT_LIMITS.maxChunkChars} characters.`,
@@ -1145,6 +1153,13 @@ export function createRag<Credential = Request>(
               : [];
           if (doc.state === 'indexed' && !hasOrphans && missingVectors.length === 0 && complete) {
             return;
+          }
+          if (doc.state === 'indexed' && !complete) {
+            // Never destroy served content on a guess: the DocumentStore lost rows.
+            throw new BackendUnavailableError(
+              `Document "${doc.id}" is indexed but has ${current.length} of its ${doc.chunkCount} chunk rows: the DocumentStore lost some. Ingest it again to rebuild it.`,
+              { details: { id: doc.id, chunkRows: current.length, chunkCount: doc.chunkCount } },
+            );
           }
           // Claim the row first: an ingest still writing this document then loses its flip
           // (compare-and-set) instead of completing over what we remove.

@@ -383,6 +383,16 @@ describe('createOpenAIEmbedder', () => {
     expect(received).toHaveLength(2);
   });
 
+  it('retries when the connection drops while the body arrives', async () => {
+    answer((_, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      response.write('{"object":"list","data":[');
+      setTimeout(() => response.socket?.destroy(), 5);
+    }, ok());
+    expect(await embedder().embed(['x'])).toHaveLength(1);
+    expect(received).toHaveLength(2);
+  });
+
   it('reports a server that is not there after retrying', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

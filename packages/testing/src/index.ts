@@ -21,6 +21,13 @@ export {
   type TestSessionClaims,
 } from './clerk-issuer.js';
 export {
+  createFaultPlan,
+  type FaultPlan,
+  withDocumentStoreFaults,
+  withEmbedderFaults,
+  withVectorStoreFaults,
+} from './faults.js';
+export {
   describeIdentityResolverConformance,
   type IdentityResolverConformanceOptions,
   type TestIdentityClaims,
@@ -34,6 +41,12 @@ export {
   type MakeStore,
   type PersistenceConformanceOptions,
 } from './persistence-conformance.js';
+export {
+  describeRagEndToEnd,
+  type MakeRagStores,
+  type RagEndToEndOptions,
+  type RagStores,
+} from './rag-end-to-end.js';
 export {
   describeVectorStoreConformance,
   type MakeVectorStore,
