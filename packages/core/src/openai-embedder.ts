@@ -195,10 +195,10 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     );
   };
 
-  const unusable = (problem: string, status = 200) =>
+  const unusable = (problem: string) =>
     new BackendUnavailableError(
       `The embeddings API at ${where} answered with ${problem}: is baseURL an OpenAI-compatible embeddings API, and is dimensions right for model "${model}"?`,
-      { details: { status, url: where, model } },
+      { details: { status: 200, url: where, model } },
     );
 
   /** The vectors of one request's answer, in the order of the request's texts. */
