@@ -1,21 +1,18 @@
 // The assistant's reply in a thread. The demo has no language model, so the reply is what one
-// would be given: the retrieved chunks as a numbered context block, each with its source.
-import type { Metadata, RetrieveResult } from '@scoped-rag/core';
+// would be given: the system message that core's `buildContext` makes from the retrieved chunks
+// (numbered, injection-neutralised sources), after the list of sources it could cite.
+import {
+  buildContext,
+  type Metadata,
+  type RetrieveResult,
+  toSystemMessage,
+} from '@scoped-rag/core';
 
 export const NO_LLM_NOTE =
-  'No language model is wired into this demo: this reply is the context an LLM would be given for your message, with its sources.';
+  'No language model is wired into this demo: this reply is what an LLM would be given for your message, the system message below with the retrieved context, and the sources it could cite.';
 
-export interface AssistantReply {
-  readonly content: string;
-  /** Stored with the message: which documents and chunks the reply cites, in citation order. */
-  readonly metadata: Metadata;
-}
-
-/** The source line of a chunk: its document's title, else its source, else its id. */
-function sourceName(chunk: RetrieveResult['chunks'][number]): string {
-  const { document } = chunk;
-  return document.title ?? document.source ?? document.id;
-}
+/** Longest context block handed to the (absent) model, in characters. */
+const MAX_CONTEXT_CHARS = 8_000;
 
 const SHORTFALL_REASONS: Readonly<Record<string, string>> = {
   exhausted: 'nothing else you may read matches',
@@ -23,27 +20,51 @@ const SHORTFALL_REASONS: Readonly<Record<string, string>> = {
   unavailable: 'some matches belong to documents being indexed, replaced or deleted',
 };
 
+export interface AssistantReply {
+  readonly content: string;
+  /** Stored with the message: the cited documents in citation order, and the chunks used. */
+  readonly metadata: Metadata;
+}
+
 export function composeReply(retrieval: RetrieveResult): AssistantReply {
   const { chunks, shortfall } = retrieval;
-  if (chunks.length === 0) {
-    return {
-      content: `${NO_LLM_NOTE}\n\nNothing you may read in this workspace matches the message, so an LLM would get no context and should say it does not know.`,
-      metadata: { citedDocuments: [], citedChunks: [] },
-    };
-  }
-  const blocks = chunks.map(
-    (chunk, i) =>
-      `[${i + 1}] ${sourceName(chunk)} (document ${chunk.document.id}, chunk ${chunk.position}, score ${chunk.score.toFixed(3)})\n${chunk.text}`,
+  const context = buildContext(
+    chunks.map((chunk) => ({
+      documentId: chunk.document.id,
+      text: chunk.text,
+      score: chunk.score,
+      position: chunk.position,
+      ...(chunk.document.title !== null ? { title: chunk.document.title } : {}),
+      ...(chunk.document.source !== null ? { source: chunk.document.source } : {}),
+    })),
+    { maxChars: MAX_CONTEXT_CHARS },
   );
+  const system = toSystemMessage(context).content;
+  const sources =
+    context.citations.length === 0
+      ? 'Nothing you may read in this workspace matches the message, so the model gets no sources.'
+      : `Sources:\n${context.citations
+          .map(
+            (citation) =>
+              `[${citation.n}] ${citation.title ?? citation.source ?? citation.documentId} (document ${citation.documentId}, chunk ${citation.chunkPosition}, score ${citation.score.toFixed(3)})`,
+          )
+          .join('\n')}`;
   const fewer =
     shortfall === null
       ? ''
-      : `\n\n(${shortfall.returned} of ${shortfall.requested} chunks: ${SHORTFALL_REASONS[shortfall.reason] ?? shortfall.reason}.)`;
+      : `\n(${shortfall.returned} of ${shortfall.requested} chunks: ${SHORTFALL_REASONS[shortfall.reason] ?? shortfall.reason}.)`;
+  const used = chunks.filter((chunk) =>
+    context.citations.some(
+      (citation) =>
+        citation.documentId === chunk.document.id &&
+        citation.chunkPositions.includes(chunk.position),
+    ),
+  );
   return {
-    content: `${NO_LLM_NOTE}\n\n${blocks.join('\n\n')}${fewer}`,
+    content: `${NO_LLM_NOTE}\n\n${sources}${fewer}\n\nSystem message:\n${system}`,
     metadata: {
-      citedDocuments: [...new Set(chunks.map((chunk) => chunk.document.id))],
-      citedChunks: chunks.map((chunk) => chunk.vectorId),
+      citedDocuments: context.citations.map((citation) => citation.documentId),
+      citedChunks: used.map((chunk) => chunk.vectorId),
     },
   };
 }

@@ -248,7 +248,9 @@ describe('chat threads', () => {
     expect(reply.content).toContain(NO_LLM_NOTE);
     expect(reply.content).toMatch(/\[1\] Acme vacation policy \(document .+, chunk 0, score/);
     expect(reply.content).toContain('25 days of paid vacation');
-    expect(reply.content).toMatch(/\(1 of 4 chunks: nothing else you may read matches\.\)$/);
+    expect(reply.content).toContain('(1 of 4 chunks: nothing else you may read matches.)');
+    expect(reply.content).toContain('System message:\nAnswer using the sources in the <context>');
+    expect(reply.content).toContain('<source id="1" title="Acme vacation policy">');
     expect(reply.metadata.citedDocuments).toEqual([sent.body.retrieval.chunks[0].document.id]);
 
     const aliceThreads = await demo.as('alice-acme').get('/api/threads');
