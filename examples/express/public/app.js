@@ -89,7 +89,8 @@ const state = {
   identityKey: SIGNED_OUT,
   /** @type {DevSession | null} */
   session: null,
-  /** @type {Promise<DevSession> | null} */
+  /** A session being minted, and for which identity: requests for another one don't wait on it. */
+  /** @type {{ key: string, promise: Promise<DevSession> } | null} */
   pendingSession: null,
   /** Bumped on every identity switch: answers for an earlier identity are not rendered. */
   generation: 0,
@@ -111,18 +112,25 @@ async function sessionToken() {
       return session.token;
     }
     const key = state.identityKey;
-    if (!state.pendingSession) {
-      state.pendingSession = request('POST', '/api/dev/session', { identity: key }, null).then(
-        (/** @type {DevSession} */ minted) => minted,
-      );
+    if (state.pendingSession?.key !== key) {
+      /** @type {Promise<DevSession>} */
+      const promise = request('POST', '/api/dev/session', { identity: key }, null);
+      const pending = { key, promise };
+      state.pendingSession = pending;
+      // The caller below sees a failure; this bookkeeping must not raise it a second time.
+      promise
+        .then(
+          (minted) => {
+            if (state.identityKey === key) state.session = minted;
+          },
+          () => {},
+        )
+        .finally(() => {
+          if (state.pendingSession === pending) state.pendingSession = null;
+        });
     }
-    try {
-      const minted = await state.pendingSession;
-      if (minted.identity.key === state.identityKey) state.session = minted;
-      return minted.token;
-    } finally {
-      state.pendingSession = null;
-    }
+    const { promise } = /** @type {{ promise: Promise<DevSession> }} */ (state.pendingSession);
+    return (await promise).token;
   }
   const pasted = el('token-input', HTMLInputElement).value.trim();
   return pasted === '' ? null : pasted;

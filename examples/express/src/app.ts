@@ -62,9 +62,7 @@ function credentialRequest(req: ExpressRequest): Request {
   if (req.headers.authorization !== undefined)
     headers.set('authorization', req.headers.authorization);
   if (req.headers.cookie !== undefined) headers.set('cookie', req.headers.cookie);
-  return new Request(new URL(req.originalUrl, `http://${req.headers.host ?? 'localhost'}`), {
-    headers,
-  });
+  return new Request('http://localhost/', { headers });
 }
 
 function documentView(document: StoredDocument) {

@@ -13,8 +13,6 @@ export type IdentityConfig =
       readonly secretKey: string | null;
       /** `https://` + the Frontend API host named by the publishable key. */
       readonly issuer: string;
-      /** From `APP_ORIGIN` (comma-separated); null: the origins the server listens on. */
-      readonly authorizedParties: readonly string[] | null;
     };
 
 export type VectorsConfig =
@@ -37,6 +35,11 @@ export type EmbedderConfig =
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
+  /**
+   * Where the page is served from, from `APP_ORIGIN` (comma-separated): session tokens must name
+   * one of them in `azp`. Null: this machine's `http://127.0.0.1:PORT` and `http://localhost:PORT`.
+   */
+  readonly appOrigins: readonly string[] | null;
   readonly identity: IdentityConfig;
   readonly vectors: VectorsConfig;
   readonly database: DatabaseConfig;
@@ -145,9 +148,6 @@ export function loadConfig(
         'CLERK_PUBLISHABLE_KEY is set but neither CLERK_JWT_KEY (networkless verification, recommended) nor CLERK_SECRET_KEY is.',
       );
     }
-    const authorizedParties = env.APP_ORIGIN?.split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== '');
     identity = {
       mode: 'clerk',
       publishableKey: env.CLERK_PUBLISHABLE_KEY,
@@ -155,8 +155,6 @@ export function loadConfig(
       jwtKey: env.CLERK_JWT_KEY?.replace(/\\n/g, '\n') ?? null,
       secretKey: env.CLERK_SECRET_KEY ?? null,
       issuer: `https://${frontendApiOf(env.CLERK_PUBLISHABLE_KEY)}`,
-      authorizedParties:
-        authorizedParties && authorizedParties.length > 0 ? authorizedParties : null,
     };
   }
 
@@ -181,10 +179,15 @@ export function loadConfig(
         }
       : { kind: 'local' };
 
+  const appOrigins = env.APP_ORIGIN?.split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter((origin) => origin !== '');
+
   return {
     port,
     // The development identity switcher signs anyone in as anyone: keep it on this machine.
     host: env.HOST ?? '127.0.0.1',
+    appOrigins: appOrigins && appOrigins.length > 0 ? appOrigins : null,
     identity,
     vectors,
     database,

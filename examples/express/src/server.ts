@@ -11,7 +11,7 @@ import { createServices, type PersistenceStores, type Services } from './service
 export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 
 export interface RunningServer {
-  /** Where the page is, e.g. `http://127.0.0.1:3000`. */
+  /** Where the server listens, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
   readonly services: Services;
   close(): Promise<void>;
@@ -41,11 +41,15 @@ export async function startServer(
   // Listen first: the session tokens' authorized parties are the origins with the actual port.
   const server = createServer();
   const address = await listen(server, config.port, config.host);
-  const hostName = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // A wildcard address (0.0.0.0, ::) is reached through the loopback address on this machine.
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const hostName = wildcard
+    ? '127.0.0.1'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
   const url = `http://${hostName}:${address.port}`;
-  const origins = isLoopback(config.host)
-    ? [`http://127.0.0.1:${address.port}`, `http://localhost:${address.port}`]
-    : [url];
+  const origins = config.appOrigins ?? [url, `http://localhost:${address.port}`];
   let services: Services;
   try {
     services = await createServices(config, {
@@ -78,6 +82,7 @@ function describe(config: AppConfig, running: RunningServer): string {
   const { description } = running.services;
   const lines = [
     `scoped-rag demo: ${running.url}`,
+    ...(config.appOrigins ? [`  origins    ${config.appOrigins.join(', ')} (APP_ORIGIN)`] : []),
     `  identity   ${description.identity === 'development' ? 'development switcher: locally signed Clerk session tokens, verified by @clerk/backend' : 'Clerk'}`,
     `  vectors    ${description.vectors === 'memory' ? 'in memory' : 'Pinecone'}`,
     `  database   ${description.database === 'memory' ? 'in memory' : 'PostgreSQL'}`,

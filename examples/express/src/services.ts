@@ -134,12 +134,12 @@ export async function createServices(
       authorizedParties: devSessions.authorizedParties,
     });
   } else {
-    const { jwtKey, secretKey, issuer, authorizedParties } = config.identity;
+    const { jwtKey, secretKey, issuer } = config.identity;
     resolver = createClerkIdentityResolver({
       ...(jwtKey !== null ? { jwtKey } : {}),
       ...(secretKey !== null ? { secretKey } : {}),
       issuer,
-      authorizedParties: authorizedParties ?? options.origins,
+      authorizedParties: options.origins,
     });
   }
 

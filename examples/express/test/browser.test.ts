@@ -148,6 +148,8 @@ describe.skipIf(!hasChromium)(
     });
 
     it("shows Alice's personal workspace empty, and Acme's documents again when she switches back", async () => {
+      // Straight through Acme on the way: answers for an identity left behind are never shown.
+      await page.selectOption('#identity-select', 'alice-acme');
       await signInAs('alice-personal');
       expect(await text('#whoami')).toContain('personal workspace');
       expect(await documentTitles()).toEqual([]);

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      appOrigins: null,
       identity: { mode: 'development' },
       vectors: { kind: 'memory' },
       database: { kind: 'memory' },
@@ -37,7 +38,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
       CLERK_JWT_KEY: '-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----',
-      APP_ORIGIN: 'https://app.example.com, https://www.example.com',
+      APP_ORIGIN: 'https://app.example.com, https://www.example.com/',
     });
     expect(config.identity).toEqual({
       mode: 'clerk',
@@ -45,8 +46,8 @@ describe('loadConfig', () => {
       jwtKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
       secretKey: null,
       issuer: 'https://clerk.example.com',
-      authorizedParties: ['https://app.example.com', 'https://www.example.com'],
     });
+    expect(config.appOrigins).toEqual(['https://app.example.com', 'https://www.example.com']);
   });
 
   it('accepts a secret key instead of the JWT key', () => {
@@ -58,7 +59,6 @@ describe('loadConfig', () => {
       mode: 'clerk',
       secretKey: 'sk_test_123',
       jwtKey: null,
-      authorizedParties: null,
     });
   });
 
