@@ -146,6 +146,29 @@ export function createApp(services: Services, options: CreateAppOptions): expres
   });
 
   const api = express.Router();
+  const { clerkWebhooks } = services;
+  if (clerkWebhooks) {
+    // The signature covers the raw body: it reaches the verifier byte for byte.
+    api.post(
+      '/webhooks/clerk',
+      express.raw({ type: () => true, limit: '1mb' }),
+      async (req, res) => {
+        const headers = new Headers();
+        for (const name of ['content-type', 'svix-id', 'svix-timestamp', 'svix-signature']) {
+          const value = req.headers[name];
+          if (typeof value === 'string') headers.set(name, value);
+        }
+        const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array();
+        const answer = await clerkWebhooks(
+          new Request('http://localhost/api/webhooks/clerk', { method: 'POST', headers, body }),
+        );
+        res
+          .status(answer.status)
+          .type('application/json')
+          .send(await answer.text());
+      },
+    );
+  }
   api.use(express.json({ limit: '1mb' }));
   api.use((_req, res, next) => {
     res.set('cache-control', 'no-store');

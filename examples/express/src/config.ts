@@ -41,6 +41,8 @@ export interface AppConfig {
    */
   readonly appOrigins: readonly string[] | null;
   readonly identity: IdentityConfig;
+  /** `CLERK_WEBHOOK_SIGNING_SECRET`: serve `POST /api/webhooks/clerk`, erasing on deletions. */
+  readonly webhookSigningSecret: string | null;
   readonly vectors: VectorsConfig;
   readonly database: DatabaseConfig;
   readonly embedder: EmbedderConfig;
@@ -58,6 +60,7 @@ const envSchema = z.object({
   CLERK_PUBLISHABLE_KEY: optional,
   CLERK_SECRET_KEY: optional,
   CLERK_JWT_KEY: optional,
+  CLERK_WEBHOOK_SIGNING_SECRET: optional,
   APP_ORIGIN: optional,
   PINECONE_API_KEY: optional,
   PINECONE_INDEX_HOST: optional,
@@ -189,6 +192,7 @@ export function loadConfig(
     host: env.HOST ?? '127.0.0.1',
     appOrigins: appOrigins && appOrigins.length > 0 ? appOrigins : null,
     identity,
+    webhookSigningSecret: env.CLERK_WEBHOOK_SIGNING_SECRET ?? null,
     vectors,
     database,
     embedder,

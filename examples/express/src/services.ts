@@ -8,6 +8,7 @@ import {
   createMemoryDocumentStore,
   createMemoryThreadStore,
   createMemoryVectorStore,
+  createMemoryWebhookEventStore,
   createOpenAIEmbedder,
   createRag,
   createRecursiveChunker,
@@ -19,12 +20,14 @@ import {
   type ScopePolicy,
   type ThreadStore,
   type VectorStore,
+  type WebhookEventStore,
 } from '@scoped-rag/core';
 import {
   type AnyPgDatabase,
   createDrizzleAuditLog,
   createDrizzleDocumentStore,
   createDrizzleThreadStore,
+  createDrizzleWebhookEventStore,
   migrate,
 } from '@scoped-rag/drizzle';
 import { createPineconeVectorStore } from '@scoped-rag/pinecone';
@@ -32,6 +35,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { AppConfig, DatabaseConfig, EmbedderConfig, VectorsConfig } from './config.js';
 import { createDevSessions, type DevSessions } from './dev-identities.js';
+import { createClerkWebhookRoute } from './webhooks.js';
 
 /** What the page shows about the running configuration. */
 export interface ServiceDescription {
@@ -48,6 +52,8 @@ export interface Services {
   readonly resolver: IdentityResolver<ClerkCredential>;
   /** Only with the development identity (no Clerk keys). */
   readonly devSessions: DevSessions | null;
+  /** `POST /api/webhooks/clerk`, with a webhook signing secret. */
+  readonly clerkWebhooks: ((request: Request) => Promise<Response>) | null;
   readonly description: ServiceDescription;
   close(): Promise<void>;
 }
@@ -57,6 +63,7 @@ export interface PersistenceStores {
   readonly documents: DocumentStore;
   readonly threads: ThreadStore;
   readonly audit: AuditLog;
+  readonly webhookEvents: WebhookEventStore;
 }
 
 /** The Drizzle stores over a PostgreSQL database (node-postgres, or PGlite in tests), migrated. */
@@ -67,6 +74,7 @@ export async function createDrizzleStores(db: AnyPgDatabase): Promise<Persistenc
     documents: createDrizzleDocumentStore({ db }),
     threads: createDrizzleThreadStore({ db }),
     audit: createDrizzleAuditLog({ db }),
+    webhookEvents: createDrizzleWebhookEventStore({ db }),
   };
 }
 
@@ -94,6 +102,7 @@ async function createPersistence(
       documents: createMemoryDocumentStore(),
       threads: createMemoryThreadStore(),
       audit: createMemoryAuditSink(),
+      webhookEvents: createMemoryWebhookEventStore(),
       close: async () => {},
     };
   }
@@ -156,11 +165,23 @@ export async function createServices(
     // Smaller than the default 1,000 characters, so a pasted page yields several chunks to rank.
     chunker: createRecursiveChunker({ chunkSize: 500, chunkOverlap: 80 }),
     resolver,
-    // The page's "erase" wipes a workspace that goes on existing, so new uploads must be accepted
-    // right away. An app erasing on Clerk's organization.deleted keeps the default window, which
-    // refuses writes from sessions issued before the deletion.
-    tombstoneMs: 0,
+    // After an erasure the pipeline refuses ingests into the erased tenant for a while (default 10
+    // minutes), because sessions issued before a deletion in Clerk stay valid a minute or so.
+    // Without webhooks the only erasure is the page's, which wipes a workspace that goes on
+    // existing: new uploads are accepted right away then.
+    ...(config.webhookSigningSecret === null ? { tombstoneMs: 0 } : {}),
   });
+  const clerkWebhooks =
+    config.webhookSigningSecret === null
+      ? null
+      : createClerkWebhookRoute(rag, {
+          signingSecret: config.webhookSigningSecret,
+          events: persistence.webhookEvents,
+          onErased: (event, receipt) =>
+            console.log(
+              `${event.type}: erased ${receipt.documents} document(s), ${receipt.vectors} vector(s), ${receipt.threads ?? 0} thread(s).`,
+            ),
+        });
 
   return {
     policy,
@@ -168,6 +189,7 @@ export async function createServices(
     threads: persistence.threads,
     resolver,
     devSessions,
+    clerkWebhooks,
     description: {
       identity: config.identity.mode,
       vectors: config.vectors.kind,

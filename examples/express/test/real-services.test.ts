@@ -70,6 +70,106 @@ describe('with Clerk keys', () => {
   });
 });
 
+describe('with a Clerk webhook signing secret', () => {
+  let clerk: ClerkTestIssuer;
+  let demo: DemoServer;
+
+  beforeAll(async () => {
+    clerk = await createClerkTestIssuer();
+    demo = await startDemo({
+      CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
+      CLERK_JWT_KEY: clerk.jwtKey,
+      APP_ORIGIN: clerk.authorizedParty,
+      CLERK_WEBHOOK_SIGNING_SECRET: clerk.webhookSecret,
+    });
+  });
+  afterAll(async () => {
+    await demo.close();
+  });
+
+  const as = async (claims: Parameters<ClerkTestIssuer['sessionToken']>[0]) =>
+    demo.withHeaders({ authorization: `Bearer ${await clerk.sessionToken(claims)}` });
+  const deliver = async (payload: unknown, options: { id?: string; secret?: string } = {}) => {
+    const { body, headers } = await clerk.signWebhook(payload, options);
+    const response = await fetch(`${demo.url}/api/webhooks/clerk`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const titles = async (claims: Parameters<ClerkTestIssuer['sessionToken']>[0]) =>
+    ((await (await as(claims)).get('/api/documents')).body.items as { title: string }[]).map(
+      (doc) => doc.title,
+    );
+  const erin = { userId: 'user_erin', orgId: 'org_umbrella', orgRole: 'admin' };
+  const frank = { userId: 'user_frank', orgId: 'org_umbrella', orgRole: 'member' };
+
+  it("erases an organization's data once when Clerk says it was deleted, and refuses stale sessions' uploads", async () => {
+    expect((await (await as(erin)).post('/api/documents', DOC)).status).toBe(201);
+    const event = { type: 'organization.deleted', data: { id: 'org_umbrella', deleted: true } };
+    const first = await deliver(event, { id: 'msg_org_1' });
+    expect(first).toEqual({
+      status: 200,
+      body: { status: 'processed', id: 'msg_org_1', type: 'organization.deleted', receipts: {} },
+    });
+    expect(await titles(erin)).toEqual([]);
+    const replay = await deliver(event, { id: 'msg_org_1' });
+    expect(replay.body.status).toBe('duplicate');
+
+    // A session issued before the deletion may still be valid for a minute: its writes are refused.
+    const late = await (await as(erin)).post('/api/documents', DOC);
+    expect(late.status).toBe(403);
+    expect(late.body).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'erased' } });
+  });
+
+  it("erases a former member's private documents in the organization, and a deleted user's everywhere", async () => {
+    const org = { ...erin, orgId: 'org_wayne' };
+    const member = { ...frank, orgId: 'org_wayne' };
+    await (await as(org)).post('/api/documents', { ...DOC, title: 'Shared plan' });
+    await (await as(member)).post('/api/documents', {
+      ...DOC,
+      title: 'Frank notes',
+      visibility: 'private',
+    });
+    await (await as({ userId: 'user_frank' })).post('/api/documents', {
+      ...DOC,
+      title: 'Frank personal',
+    });
+    const left = await deliver({
+      type: 'organizationMembership.deleted',
+      data: {
+        organization: { id: 'org_wayne' },
+        public_user_data: { user_id: 'user_frank' },
+      },
+    });
+    expect(left.status).toBe(200);
+    expect(await titles(org)).toEqual(['Shared plan']);
+    expect(await titles({ userId: 'user_frank' })).toEqual(['Frank personal']);
+
+    expect((await deliver({ type: 'user.deleted', data: { id: 'user_frank' } })).status).toBe(200);
+    expect(await titles({ userId: 'user_frank' })).toEqual([]);
+    expect(await titles(org)).toEqual(['Shared plan']);
+  });
+
+  it('answers 401 to a delivery that fails verification, and erases nothing', async () => {
+    await (await as({ ...erin, orgId: 'org_acme' })).post('/api/documents', DOC);
+    const forged = await deliver(
+      { type: 'organization.deleted', data: { id: 'org_acme' } },
+      { secret: `whsec_${btoa('not the endpoint secret!')}` },
+    );
+    expect(forged.status).toBe(401);
+    expect(forged.body.code).toBe('UNAUTHENTICATED');
+    expect(await titles({ ...erin, orgId: 'org_acme' })).toEqual([DOC.title]);
+  });
+
+  it('answers 400 to a deletion event without the ids it needs', async () => {
+    const incomplete = await deliver({ type: 'organization.deleted', data: {} });
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.body.message).toMatch(/organization.deleted event lacks the ids/);
+  });
+});
+
 describe('with the Drizzle stores (PostgreSQL, here PGlite)', () => {
   let pglite: PGlite;
   let demo: DemoServer;
