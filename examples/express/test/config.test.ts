@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       appOrigins: null,
       identity: { mode: 'development' },
+      webhookSigningSecret: null,
       vectors: { kind: 'memory' },
       database: { kind: 'memory' },
       embedder: { kind: 'local' },
@@ -50,11 +51,13 @@ describe('loadConfig', () => {
     expect(config.appOrigins).toEqual(['https://app.example.com', 'https://www.example.com']);
   });
 
-  it('accepts a secret key instead of the JWT key', () => {
+  it('accepts a secret key instead of the JWT key, and a webhook signing secret', () => {
     const config = loadConfig({
       CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
       CLERK_SECRET_KEY: 'sk_test_123',
+      CLERK_WEBHOOK_SIGNING_SECRET: 'whsec_abc',
     });
+    expect(config.webhookSigningSecret).toBe('whsec_abc');
     expect(config.identity).toMatchObject({
       mode: 'clerk',
       secretKey: 'sk_test_123',
