@@ -336,7 +336,10 @@ async function loadThreads() {
       const open = page.items.find((thread) => thread.id === state.threadId);
       if (open) el('thread-title', HTMLElement).textContent = open.title ?? 'Untitled thread';
     } catch (error) {
-      if (isCurrent(generation)) list.replaceChildren();
+      if (isCurrent(generation)) {
+        list.replaceChildren();
+        el('threads-empty', HTMLElement).hidden = true;
+      }
       throw error;
     }
   });

@@ -237,6 +237,10 @@ describe.skipIf(!hasChromium)(
       const unauthenticated = await errorShown('#global-error', 401);
       expect(unauthenticated).toContain('401 Signed out · UNAUTHENTICATED');
       expect(unauthenticated).toContain('The request carries no Clerk session');
+      // Nothing is shown as if it were an empty workspace.
+      expect(await page.locator('#documents-empty').isVisible()).toBe(false);
+      expect(await page.locator('#threads-empty').isVisible()).toBe(false);
+      expect(await errorShown('#documents-error', 401)).toContain('UNAUTHENTICATED');
 
       await page.fill('#doc-title', 'Anonymous');
       await page.fill('#doc-text', 'Written without a session.');
