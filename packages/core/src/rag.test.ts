@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryAuditSink } from './audit.js';
 import { createMemoryDocumentStore, type DocumentStore } from './documents.js';
@@ -87,6 +88,8 @@ async function rawIds(store: VectorStore, namespace: string): Promise<string[]> 
 }
 
 const acmeNs = tenantKey({ kind: 'org', id: 'acme' });
+/** A generation as ingest makes them: content digest and write attempt. */
+const gen = (hex: string) => `${hex.repeat(64)}.${'0'.repeat(12)}`;
 
 describe('createRag: ingest', () => {
   it('chunks, embeds and indexes a document, and retrieve returns its chunks with the document', async () => {
@@ -254,7 +257,7 @@ describe('createRag: retrieve', () => {
     const old = (await documents.getDocument(a.scope, 'old'))!;
     await documents.putDocument(
       a.scope,
-      { id: 'old', state: 'indexed', contentHash: 'f'.repeat(64) },
+      { id: 'old', state: 'indexed', contentHash: gen('f') },
       { expectedRevision: old.revision },
     );
     const { chunks, shortfall } = await a.retrieve('apples are red', { topK: 1 });
@@ -343,7 +346,7 @@ describe('createRag: reconcile', () => {
     const { rag, store, documents } = setup();
     const a = rag.forIdentity(alice);
     const scope = a.scope;
-    const hash = 'a'.repeat(64);
+    const hash = gen('a');
     // As a crash after the chunk rows were saved leaves it.
     await documents.putDocument(
       scope,
@@ -398,7 +401,7 @@ describe('createRag: reconcile', () => {
     const { rag, store, documents } = setup();
     const a = rag.forIdentity(alice);
     const doc = (await a.ingest({ id: 'd', text: 'Kept one. Kept two.' })).document;
-    const abandoned = 'b'.repeat(64);
+    const abandoned = gen('b');
     // An interrupted re-ingest: chunk rows and a vector of a generation the row never flipped to.
     await documents.putChunks(a.scope, 'd', abandoned, [
       { position: 0, text: 'Abandoned.', vectorId: chunkVectorId('d', abandoned, 0) },
@@ -472,6 +475,117 @@ describe('createRag: reconcile', () => {
     expect(doc.state).toBe('indexed');
     expect(await rawIds(store, acmeNs)).toEqual([chunkVectorId('d', doc.contentHash, 0)]);
     expect((await a.retrieve('text')).chunks.map((c) => c.text)).toEqual(['Old text.']);
+  });
+});
+
+describe('createRag: concurrency', () => {
+  it('a concurrent ingest of the same content that fails never removes what the other indexed', async () => {
+    const inner = createMemoryVectorStore({ dimensions: DIMS });
+    let upserts = 0;
+    const store: VectorStore = {
+      ...inner,
+      async upsert(request) {
+        upserts += 1;
+        if (upserts === 3) throw new Error('connection reset');
+        return inner.upsert(request);
+      },
+    };
+    // Both attempts have written their chunk rows before either goes on.
+    const docs = createMemoryDocumentStore();
+    let waiting: (() => void) | null = null;
+    let barrier = false;
+    const documents: DocumentStore = {
+      ...docs,
+      async putChunks(scope, id, generation, chunks) {
+        await docs.putChunks(scope, id, generation, chunks);
+        if (!barrier) return;
+        if (waiting) {
+          waiting();
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+        });
+      },
+    };
+    const { rag } = setup({ store, documents });
+    const a = rag.forIdentity(alice);
+    await a.ingest({ id: 'd', text: 'Old one. Old two.' });
+    barrier = true;
+    const results = await Promise.allSettled([
+      a.ingest({ id: 'd', text: 'New one. New two.' }),
+      a.ingest({ id: 'd', text: 'New one. New two.' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const doc = (await a.getDocument('d'))!;
+    const rows = await documents.listChunks(a.scope, 'd');
+    expect(rows.map((r) => [r.generation, r.text])).toEqual([
+      [doc.contentHash, 'New one.'],
+      [doc.contentHash, 'New two.'],
+    ]);
+    expect(await rawIds(inner, acmeNs)).toEqual(rows.map((r) => r.vectorId).sort());
+    expect((await rag.reconcile(a.scope)).failed).toEqual([]);
+  });
+
+  it('interleaved ingests, deletes and reconciles of the same documents leave each fully present or fully absent', async () => {
+    const op = fc.oneof(
+      fc.record({
+        t: fc.constant('ingest' as const),
+        doc: fc.constantFrom('x', 'y'),
+        v: fc.integer({ min: 0, max: 2 }),
+      }),
+      fc.record({ t: fc.constant('delete' as const), doc: fc.constantFrom('x', 'y') }),
+      fc.record({ t: fc.constant('reconcile' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+        async (rounds) => {
+          const { rag, store, documents } = setup();
+          const a = rag.forIdentity(alice);
+          const texts = ['Red apples. Green pears.', 'Blue sky.', 'One. Two. Three.'];
+          for (const round of rounds) {
+            // Each round runs concurrently; conflicts are expected answers, nothing else is.
+            const settled = await Promise.allSettled(
+              round.map((o) =>
+                o.t === 'ingest'
+                  ? a.ingest({ id: o.doc, text: texts[o.v]! })
+                  : o.t === 'delete'
+                    ? a.deleteDocument(o.doc)
+                    : a.reconcile(),
+              ),
+            );
+            for (const result of settled) {
+              if (result.status === 'rejected')
+                expect(result.reason).toMatchObject({ code: 'CONFLICT' });
+            }
+          }
+          await a.reconcile();
+          const expected: string[] = [];
+          for (const id of ['x', 'y']) {
+            const doc = await a.getDocument(id);
+            const rows = await documents.listChunks(a.scope, id);
+            if (!doc) {
+              expect(rows).toEqual([]);
+              continue;
+            }
+            expect(doc.state).toBe('indexed');
+            expect(rows.every((r) => r.generation === doc.contentHash)).toBe(true);
+            expect(rows.length).toBe(doc.chunkCount);
+            expect(
+              texts.map((t) =>
+                splitSentences(t)
+                  .map((c) => c.text)
+                  .join('|'),
+              ),
+            ).toContain(rows.map((r) => r.text).join('|'));
+            expected.push(...rows.map((r) => r.vectorId));
+          }
+          expect(await rawIds(store, acmeNs)).toEqual(expected.sort());
+        },
+      ),
+      { numRuns: 150, seed: 7 },
+    );
   });
 });
 
@@ -601,13 +715,14 @@ describe('createRag: wiring', () => {
   });
 
   it('parses the vector ids it makes, and only those', () => {
-    const gen = 'c'.repeat(64);
-    expect(parseChunkVectorId(chunkVectorId('a#b', gen, 12))).toEqual({
+    const generation = gen('c');
+    expect(parseChunkVectorId(chunkVectorId('a#b', generation, 12))).toEqual({
       documentId: 'a#b',
-      generation: gen,
+      generation,
       position: 12,
     });
     expect(parseChunkVectorId('plain-id')).toBeNull();
-    expect(parseChunkVectorId(`d#${gen}#01`)).toBeNull();
+    expect(parseChunkVectorId(`d#${generation}#01`)).toBeNull();
+    expect(parseChunkVectorId(`d#${'c'.repeat(64)}#1`)).toBeNull();
   });
 });

@@ -274,12 +274,29 @@ const MAX_TOP_K = 1_000;
 const MAX_QUERY_CHARS = DOCUMENT_LIMITS.maxChunkChars;
 const CAS_ATTEMPTS = 3;
 
-/** The vector id of a chunk: document id, generation (content hash) and position. */
+/**
+ * The vector id of a chunk: document id, generation and position. A generation is the document's
+ * `contentHash` when it was written: the content digest and the write attempt,
+ * `<64 hex>.<12 hex>`.
+ */
 export function chunkVectorId(documentId: string, generation: string, position: number): string {
   return `${documentId}#${generation}#${position}`;
 }
 
-const VECTOR_ID = /^([\x20-\x7e]+)#([0-9a-f]{64})#(0|[1-9][0-9]{0,5})$/;
+const VECTOR_ID = /^([\x20-\x7e]+)#([0-9a-f]{64}\.[0-9a-f]{12})#(0|[1-9][0-9]{0,5})$/;
+
+/** 12 random hex characters naming one write attempt. */
+function attemptId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
+}
+
+/** The content digest part of a generation (`contentHash`). */
+function digestOf(generation: string): string {
+  const dot = generation.indexOf('.');
+  return dot < 0 ? generation : generation.slice(0, dot);
+}
 
 /** The parts of a vector id made by `chunkVectorId`, or null for any other id. */
 export function parseChunkVectorId(
@@ -517,13 +534,15 @@ export function createRag<Credential = Request>(
       return ready ? 0 : chunks.length;
     }
 
-    // Deletes the vectors and chunk rows of generations other than the document's current one.
+    // Deletes the vectors and chunk rows of generations other than `keep`, of those in `rows`:
+    // rows listed *before* the compare-and-set that made `keep` current (or claimed the row), so
+    // a writer that read the row after it, whose flip would succeed, never loses its generation.
     async function removeGenerations(
       id: string,
       keep: string,
+      rows: readonly StoredChunk[],
       signal?: AbortSignal,
     ): Promise<number> {
-      const rows = await documents.listChunks(scope, id);
       const old = rows.filter((c) => c.generation !== keep);
       if (old.length === 0) return 0;
       const generations = [...new Set(old.map((c) => c.generation))];
@@ -656,7 +675,7 @@ export function createRag<Credential = Request>(
           { details: { reason: 'erased' } },
         );
       }
-      const hash = await contentHash({
+      const digest = await contentHash({
         text: hasText ? (input.text as string) : null,
         chunks: pieces,
         embedder: {
@@ -667,10 +686,13 @@ export function createRag<Credential = Request>(
         metadata,
         visibility,
       });
+      // Each write attempt has its own generation, so no two attempts share chunk rows or vector
+      // ids, and cleaning up after one never touches another's.
+      const generation = `${digest}.${attemptId()}`;
       const chunkRows = pieces.map((text, position) => ({
         position,
         text,
-        vectorId: chunkVectorId(id, hash, position),
+        vectorId: chunkVectorId(id, generation, position),
       }));
       const details = {
         ...(input.title !== undefined ? { title: input.title } : {}),
@@ -696,7 +718,7 @@ export function createRag<Credential = Request>(
             { details: { id } },
           );
         }
-        if (existing.state === 'indexed' && existing.contentHash === hash) {
+        if (existing.state === 'indexed' && digestOf(existing.contentHash) === digest) {
           const titleChanged = 'title' in details && details.title !== existing.title;
           const sourceChanged = 'source' in details && details.source !== existing.source;
           const document =
@@ -711,12 +733,20 @@ export function createRag<Credential = Request>(
         purpose: 'document',
       });
       return existing
-        ? replace(existing, { hash, chunkRows, values, metadata, visibility, details, signal })
-        : create({ id, hash, chunkRows, values, metadata, visibility, details, signal });
+        ? replace(existing, {
+            generation,
+            chunkRows,
+            values,
+            metadata,
+            visibility,
+            details,
+            signal,
+          })
+        : create({ id, generation, chunkRows, values, metadata, visibility, details, signal });
     }
 
     interface Prepared {
-      hash: string;
+      generation: string;
       chunkRows: { position: number; text: string; vectorId: string }[];
       values: Float32Array[];
       metadata: Metadata;
@@ -728,7 +758,7 @@ export function createRag<Credential = Request>(
     // A new document: pending row (with its content hash), chunk rows, vectors, then the flip to
     // indexed. A failure marks the row failed; reconcile completes it from the saved chunks.
     async function create(prepared: Prepared & { id: string }): Promise<IngestResult> {
-      const { id, hash, chunkRows, values, metadata, visibility, details, signal } = prepared;
+      const { id, generation, chunkRows, values, metadata, visibility, details, signal } = prepared;
       let pending: StoredDocument | null = null;
       try {
         pending = await documents.putDocument(
@@ -736,7 +766,7 @@ export function createRag<Credential = Request>(
           {
             id,
             state: 'pending',
-            contentHash: hash,
+            contentHash: generation,
             chunkCount: chunkRows.length,
             metadata,
             visibility,
@@ -745,13 +775,13 @@ export function createRag<Credential = Request>(
           },
           { expectedRevision: null },
         );
-        await documents.putChunks(scope, id, hash, chunkRows);
+        await documents.putChunks(scope, id, generation, chunkRows);
         await embedAndUpsert(chunkRows, metadata, visibility, signal, values);
         const document = await rewrite(pending, { state: 'indexed' });
         await recordCompleted(scope, 'ingest', [id]);
         return { status: 'created', document, embedded: chunkRows.length };
       } catch (error) {
-        const finished = await settleAfterFailure(id, hash, error, pending === null);
+        const finished = await settleAfterFailure(id, generation, error, pending === null);
         if (finished) {
           await recordCompleted(scope, 'ingest', [id]);
           return { status: 'created', document: finished, embedded: chunkRows.length };
@@ -764,14 +794,14 @@ export function createRag<Credential = Request>(
     // pending row is there, mark it failed so the failure is visible. Never throws.
     async function settleAfterFailure(
       id: string,
-      hash: string,
+      generation: string,
       error: unknown,
       rowMayBeMissing: boolean,
     ): Promise<StoredDocument | null> {
       if (rowMayBeMissing && isConflict(error)) return null; // the id was taken: not ours
       try {
         const row = await documents.getDocument(scope, id);
-        if (!row || row.contentHash !== hash) return null;
+        if (!row || row.contentHash !== generation) return null;
         if (row.state === 'indexed') return row;
         if (row.state === 'pending') {
           await rewrite(row, {
@@ -788,15 +818,17 @@ export function createRag<Credential = Request>(
     // A changed document: the new generation is written beside the old one (which keeps serving),
     // the row flips to it by compare-and-set, then the old generations go.
     async function replace(existing: StoredDocument, prepared: Prepared): Promise<IngestResult> {
-      const { hash, chunkRows, values, metadata, visibility, details, signal } = prepared;
+      const { generation, chunkRows, values, metadata, visibility, details, signal } = prepared;
       const id = existing.id;
       let document: StoredDocument;
+      let previous: StoredChunk[] = [];
       try {
-        await documents.putChunks(scope, id, hash, chunkRows);
+        await documents.putChunks(scope, id, generation, chunkRows);
         await embedAndUpsert(chunkRows, metadata, visibility, signal, values);
+        previous = await documents.listChunks(scope, id);
         document = await rewrite(existing, {
           state: 'indexed',
-          contentHash: hash,
+          contentHash: generation,
           chunkCount: chunkRows.length,
           metadata,
           visibility,
@@ -805,26 +837,26 @@ export function createRag<Credential = Request>(
         });
       } catch (error) {
         const row = await documents.getDocument(scope, id).catch(() => undefined);
-        if (row?.state !== 'indexed' || row.contentHash !== hash) {
-          // Abandon our generation unless the row points at it. Best effort: what is left is an
-          // orphaned generation, which retrieve ignores and reconcile removes.
-          if (row === null || (row !== undefined && row.contentHash !== hash)) {
+        if (row?.state !== 'indexed' || row.contentHash !== generation) {
+          // Abandon our generation unless the row points at it (it is ours alone). Best effort:
+          // what is left is an orphaned generation, which retrieve ignores and reconcile removes.
+          if (row === null || (row !== undefined && row.contentHash !== generation)) {
             try {
               await deleteVectors(
                 chunkRows.map((c) => c.vectorId),
                 signal,
               );
-              if (row) await documents.deleteChunks(scope, id, [hash]);
+              if (row) await documents.deleteChunks(scope, id, [generation]);
             } catch {
               // left for reconcile
             }
           }
           throw error;
         }
-        document = row; // another writer (or reconcile) finished the same content
+        document = row; // our flip happened; only its answer was lost
       }
       try {
-        await removeGenerations(id, hash, signal);
+        await removeGenerations(id, generation, previous, signal);
       } catch (error) {
         throw new BackendUnavailableError(
           `Document "${id}" was re-indexed, but removing its old chunks failed: ${messageOf(error)}. Retrieve already ignores them; run rag.reconcile(scope) to remove them.`,
@@ -1188,7 +1220,12 @@ export function createRag<Credential = Request>(
             await rewrite(claimed, { state: 'indexed', error: null });
             report.finished.push(doc.id);
           }
-          report.orphanGenerations += await removeGenerations(doc.id, doc.contentHash, signal);
+          report.orphanGenerations += await removeGenerations(
+            doc.id,
+            doc.contentHash,
+            rows,
+            signal,
+          );
           return;
         } catch (error) {
           if (!isConflict(error) || attempt >= CAS_ATTEMPTS) throw error;

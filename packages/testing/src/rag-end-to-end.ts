@@ -251,7 +251,10 @@ export function describeRagEndToEnd(
         | { t: 'reconcile'; a: number }
         | { t: 'eraseTenant'; a: number }
         | { t: 'eraseUser'; a: number }
-        | { t: 'eraseMember'; a: number };
+        | { t: 'eraseMember'; a: number }
+        // Two writes of one document at once (a variant to ingest, or null: delete), maybe with
+        // a reconcile of the scope running beside them.
+        | { t: 'race'; a: number; k: number; writes: (number | null)[]; reconcile: boolean };
       const a = fc.integer({ min: 0, max: 3 });
       const k = fc.integer({ min: 0, max: 2 });
       const opArb: fc.Arbitrary<FaultOp> = fc.oneof(
@@ -270,6 +273,19 @@ export function describeRagEndToEnd(
         { weight: 1, arbitrary: fc.record({ t: fc.constant('eraseTenant' as const), a }) },
         { weight: 1, arbitrary: fc.record({ t: fc.constant('eraseUser' as const), a }) },
         { weight: 1, arbitrary: fc.record({ t: fc.constant('eraseMember' as const), a }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            t: fc.constant('race' as const),
+            a,
+            k,
+            writes: fc.array(fc.option(fc.integer({ min: 0, max: 3 })), {
+              minLength: 2,
+              maxLength: 2,
+            }),
+            reconcile: fc.boolean(),
+          }),
+        },
       );
       const textOf = (docId: string, v: number) =>
         Array.from(
@@ -375,6 +391,43 @@ export function describeRagEndToEnd(
                       } catch (error) {
                         entry.states.add('absent');
                         throw error;
+                      }
+                      break;
+                    }
+                    case 'race': {
+                      const { id, entry } = docOf(op.a, op.k);
+                      const outcomes = op.writes.map((v) => (v === null ? 'absent' : `v${v}`));
+                      const settled = await Promise.allSettled([
+                        ...op.writes.map((v) =>
+                          v === null
+                            ? handle.deleteDocument(id)
+                            : handle.ingest({
+                                id,
+                                text: textOf(id, v),
+                                visibility: entry.visibility,
+                              }),
+                        ),
+                        ...(op.reconcile ? [handle.reconcile()] : []),
+                      ]);
+                      // Whichever write succeeded last wins; a failed one may still have taken
+                      // effect (or be finished by reconcile); with none succeeding, the old
+                      // state may stay.
+                      const succeeded = outcomes.filter(
+                        (_, i) => settled[i]!.status === 'fulfilled',
+                      );
+                      const failed = outcomes.filter((_, i) => settled[i]!.status === 'rejected');
+                      entry.states = new Set([
+                        ...(succeeded.length > 0 ? succeeded : entry.states),
+                        ...failed,
+                      ]);
+                      for (const result of settled) {
+                        if (result.status === 'rejected') {
+                          const error: unknown = result.reason;
+                          if (!ScopedRagError.isInstance(error) || breachCodes.has(error.code)) {
+                            throw error;
+                          }
+                          totals.failedOperations += 1;
+                        }
                       }
                       break;
                     }
