@@ -95,6 +95,14 @@ export interface ListDocumentsRequest extends PageRequest {
   readonly states?: readonly DocumentState[];
 }
 
+/** A document that is not `indexed`, as the lifecycle sweep (`listUnfinished`) reports it. */
+export interface UnfinishedDocument {
+  readonly tenantKey: string;
+  readonly id: string;
+  readonly ownerId: string;
+  readonly state: Exclude<DocumentState, 'indexed'>;
+}
+
 export interface DocumentErasure {
   readonly documents: number;
   readonly chunks: number;
@@ -138,6 +146,11 @@ export interface DocumentStore {
   deleteChunks(scope: Scope, documentId: string, generations: readonly string[]): Promise<number>;
   /** Lifecycle: deletes every document and chunk of a tenant. */
   eraseTenant(tenant: { readonly tenantKey: string }): Promise<DocumentErasure>;
+  /**
+   * Lifecycle (optional): the documents of every tenant that are pending, deleting or failed,
+   * ordered by tenant key then id, for a reconcile sweep (`rag.reconcile()` with no scope).
+   */
+  listUnfinished?(request?: PageRequest): Promise<Page<UnfinishedDocument>>;
   /**
    * Lifecycle: deletes the private documents (and their chunks) a user owns, in one tenant or in
    * all, last written at or before `before` (ms since the epoch; default now), so a late retry of
@@ -541,6 +554,34 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
       validateGenerations(generations);
       const row = modifiable(scope, documentId);
       return dropChunks(access.tenantKey, row, generations);
+    },
+
+    async listUnfinished(request = {}) {
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor(request.cursor, ['s', 's'] as const);
+      const all: UnfinishedDocument[] = [];
+      for (const [tenantKey, rows] of tenants) {
+        for (const { doc } of rows.values()) {
+          if (doc.state === 'indexed') continue;
+          all.push({ tenantKey, id: doc.id, ownerId: doc.ownerId, state: doc.state });
+        }
+      }
+      const ordered = all
+        .sort((a, b) =>
+          a.tenantKey === b.tenantKey ? (a.id < b.id ? -1 : 1) : a.tenantKey < b.tenantKey ? -1 : 1,
+        )
+        .filter(
+          (d) =>
+            after === null ||
+            d.tenantKey > after[0] ||
+            (d.tenantKey === after[0] && d.id > after[1]),
+        );
+      const items = ordered.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor: ordered.length > limit && last ? encodeCursor([last.tenantKey, last.id]) : null,
+      };
     },
 
     async eraseTenant(tenant) {

@@ -59,6 +59,7 @@ export {
   revisionConflict,
   type StoredChunk,
   type StoredDocument,
+  type UnfinishedDocument,
   type ValidDocumentWrite,
   validateChunks,
   validateDocumentWrite,
@@ -183,6 +184,8 @@ export {
   type RetrieveResult,
   type Shortfall,
   type ShortfallReason,
+  type SweepOptions,
+  type SweepReport,
 } from './rag.js';
 export { assertScope, isScope, type Scope } from './scope.js';
 export {

@@ -726,3 +726,75 @@ describe('createRag: wiring', () => {
     expect(parseChunkVectorId(`d#${'c'.repeat(64)}#1`)).toBeNull();
   });
 });
+
+describe('createRag: reconcile sweep across tenants', () => {
+  it('finishes every tenant’s unfinished documents as their owners, with no scope given', async () => {
+    const inner = createMemoryVectorStore({ dimensions: DIMS });
+    let failUpserts = true;
+    const store: VectorStore = {
+      ...inner,
+      async upsert(request) {
+        if (failUpserts) throw new Error('connection reset');
+        return inner.upsert(request);
+      },
+    };
+    const { rag, documents } = setup({ store });
+    const personal = createIdentity({ userId: 'bob', orgId: null });
+    for (const [who, id] of [
+      [alice, 'a-doc'],
+      [bob, 'b-doc'],
+      [eve, 'e-doc'],
+      [personal, 'p-doc'],
+    ] as const) {
+      await expect(
+        rag.forIdentity(who).ingest({ id, text: `Text of ${id}. Second sentence.` }),
+      ).rejects.toThrow();
+    }
+    const unfinished = await documents.listUnfinished!({ limit: 2 });
+    expect(unfinished.items).toHaveLength(2);
+    expect(unfinished.nextCursor).not.toBeNull();
+    failUpserts = false;
+    // As the owners themselves, without their org permission: org-visible vectors can't be written.
+    const bare = await rag.reconcile();
+    expect(bare.reconciled.flatMap((r) => r.report.finished)).toEqual(['p-doc']);
+    expect(bare.reconciled.flatMap((r) => r.report.failed.map((f) => f.code))).toEqual([
+      'FORBIDDEN',
+      'FORBIDDEN',
+      'FORBIDDEN',
+    ]);
+    // The app says who the owners are (e.g. from Clerk): then everything is finished.
+    const sweep = await rag.reconcile(undefined, {
+      identityFor: ({ tenant, userId }) =>
+        createIdentity({
+          userId,
+          orgId: tenant.kind === 'org' ? tenant.id : null,
+          orgPermissions: tenant.kind === 'org' ? ['org:docs:write'] : [],
+        }),
+    });
+    expect(sweep.failed).toEqual([]);
+    // (Alice, first in acme, may change Bob's org-visible document too, and finishes it.)
+    expect(sweep.reconciled.flatMap((r) => r.report.finished).sort()).toEqual([
+      'a-doc',
+      'b-doc',
+      'e-doc',
+    ]);
+    for (const [who, id] of [
+      [alice, 'a-doc'],
+      [bob, 'b-doc'],
+      [eve, 'e-doc'],
+      [personal, 'p-doc'],
+    ] as const) {
+      const scoped = rag.forIdentity(who);
+      expect((await scoped.getDocument(id))?.state).toBe('indexed');
+      expect((await scoped.retrieve(`Text of ${id}`, { topK: 2 })).chunks.length).toBe(2);
+    }
+    // Nothing left: a second sweep does nothing.
+    expect(await rag.reconcile()).toEqual({ reconciled: [], failed: [] });
+  });
+
+  it('is UNSUPPORTED when the DocumentStore cannot list across tenants', async () => {
+    const { listUnfinished: _absent, ...withoutSweep } = createMemoryDocumentStore();
+    const { rag } = setup({ documents: withoutSweep });
+    await expect(rag.reconcile()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});

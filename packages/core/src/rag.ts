@@ -29,7 +29,7 @@ import {
   UnsupportedError,
 } from './errors.js';
 import type { Filter } from './filter.js';
-import type { Identity, IdentityResolver } from './identity.js';
+import { createIdentity, type Identity, type IdentityResolver } from './identity.js';
 import type { Metadata } from './metadata.js';
 import { parseOptions } from './options.js';
 import type { Page } from './pagination.js';
@@ -42,7 +42,7 @@ import {
   type ScopedVectorStore,
   type ScopedVectors,
 } from './scoped-vector-store.js';
-import { type Tenant, tenantKey } from './tenant.js';
+import { parseTenantKey, type Tenant, tenantKey } from './tenant.js';
 import type { ThreadErasure, ThreadStore } from './threads.js';
 import { isHigherBetter, type VectorStore } from './vector-store.js';
 
@@ -196,6 +196,37 @@ export interface ReconcileReport {
   }[];
 }
 
+export interface SweepOptions extends ReconcileOptions {
+  /**
+   * The identity to reconcile an owner's documents as. Default: the owner with no org role or
+   * permissions, which may change their own documents but not write org-visible ones under a
+   * policy that needs a permission for that: look the member up (e.g. in Clerk) and return their
+   * role and permissions.
+   */
+  readonly identityFor?: (owner: {
+    readonly tenant: Tenant;
+    readonly tenantKey: string;
+    readonly userId: string;
+  }) => Identity | Promise<Identity>;
+}
+
+/** What a reconcile sweep over every tenant (`rag.reconcile()` with no scope) did. */
+export interface SweepReport {
+  /** One reconcile per (tenant, owner) with unfinished documents, run as that owner. */
+  readonly reconciled: readonly {
+    readonly tenantKey: string;
+    readonly userId: string;
+    readonly report: ReconcileReport;
+  }[];
+  /** Owners whose scope could not be made or whose reconcile failed: run the sweep again. */
+  readonly failed: readonly {
+    readonly tenantKey: string;
+    readonly userId: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
+}
+
 export interface RagErasureReceipt {
   readonly vectors: number;
   readonly documents: number;
@@ -253,6 +284,14 @@ export interface Rag<Credential = Request> {
    * indexed documents. Idempotent; safe to run on a schedule.
    */
   reconcile(scope: Scope, options?: ReconcileOptions): Promise<ReconcileReport>;
+  /**
+   * Lifecycle sweep with no scope: for every tenant with unfinished documents (pending, failed,
+   * deleting; listed by the DocumentStore's optional `listUnfinished`), reconciles as each
+   * document's owner — the user who may always change it. Orphaned generations of indexed
+   * documents and stray vectors are left to the per-scope form. UnsupportedError when the
+   * DocumentStore cannot list across tenants. Run it from a job, never from a request.
+   */
+  reconcile(scope?: undefined, options?: SweepOptions): Promise<SweepReport>;
   /** Lifecycle: every vector, document, chunk, thread and audit event of a tenant. Idempotent. */
   eraseTenant(tenant: Tenant, options?: RagLifecycleOptions): Promise<RagErasureReceipt>;
   /** Lifecycle: a deleted user's personal tenant and their private data in every organization. */
@@ -1387,6 +1426,56 @@ export function createRag<Credential = Request>(
     return receipt(v, d, t, null);
   }
 
+  // The sweep: owners of unfinished documents, each reconciled in a scope minted for them (their
+  // own documents are always theirs to change). A scope whose tenant is not the document's (a
+  // custom policy maps the owner elsewhere) is reported, never used.
+  async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
+    const { identityFor, ...reconcileOptions } = options;
+    if (!documents.listUnfinished) {
+      throw new UnsupportedError(
+        'This DocumentStore cannot list unfinished documents across tenants (no listUnfinished): call rag.reconcile(scope) per tenant instead.',
+      );
+    }
+    const owners = new Map<string, { tenantKey: string; userId: string }>();
+    let cursor: string | null = null;
+    do {
+      const page = await documents.listUnfinished({ cursor, limit: 100 });
+      for (const doc of page.items) {
+        owners.set(`${doc.tenantKey}\u0000${doc.ownerId}`, {
+          tenantKey: doc.tenantKey,
+          userId: doc.ownerId,
+        });
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const reconciled: SweepReport['reconciled'][number][] = [];
+    const failed: SweepReport['failed'][number][] = [];
+    for (const { tenantKey: key, userId } of owners.values()) {
+      try {
+        const tenant = parseTenantKey(key);
+        const identity = identityFor
+          ? await identityFor({ tenant, tenantKey: key, userId })
+          : createIdentity({ userId, orgId: tenant.kind === 'org' ? tenant.id : null });
+        const scope = policy.scopeFor(identity);
+        if (scope.tenantKey !== key) {
+          throw new UnsupportedError(
+            `Policy "${policy.name}" maps the owner to tenant ${scope.tenantKey}, not ${key}: reconcile this tenant with rag.reconcile(scope).`,
+          );
+        }
+        const report = await forScope(scope).reconcile({ ...reconcileOptions, scanVectors: false });
+        reconciled.push({ tenantKey: key, userId, report });
+      } catch (error) {
+        failed.push({
+          tenantKey: key,
+          userId,
+          code: ScopedRagError.isInstance(error) ? error.code : 'UNKNOWN',
+          message: messageOf(error),
+        });
+      }
+    }
+    return { reconciled, failed };
+  }
+
   return Object.freeze({
     policy,
     vectors,
@@ -1402,7 +1491,10 @@ export function createRag<Credential = Request>(
       const identity = await resolver.resolve(request);
       return forScope(policy.scopeFor(identity));
     },
-    reconcile: (scope: Scope, options?: ReconcileOptions) => forScope(scope).reconcile(options),
+    reconcile: ((scope: Scope | undefined, options?: SweepOptions) =>
+      scope === undefined
+        ? sweep(options)
+        : forScope(scope).reconcile(options)) as Rag<Credential>['reconcile'],
     eraseTenant,
     eraseUser,
     eraseMember,

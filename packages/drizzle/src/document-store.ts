@@ -6,6 +6,7 @@ import {
   checkId,
   checkUserId,
   DOCUMENT_LIMITS,
+  type DocumentState,
   type DocumentStore,
   decodeCursor,
   documentNotFound,
@@ -23,7 +24,7 @@ import {
   validateStates,
   validateVectorIds,
 } from '@scoped-rag/core';
-import { and, asc, desc, eq, inArray, lt, lte, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, ne, not, or, type SQL, sql } from 'drizzle-orm';
 import { chunks, documents } from './schema.js';
 import {
   type AnyPgDatabase,
@@ -356,6 +357,45 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
           )
           .returning({ position: chunks.position });
         return deleted.length;
+      });
+    },
+
+    async listUnfinished(request = {}) {
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor(request.cursor, ['s', 's'] as const);
+      return asLifecycle(db, 'listUnfinished', async (tx) => {
+        const rows = await tx
+          .select({
+            tenantKey: documents.tenantKey,
+            id: documents.id,
+            ownerId: documents.ownerId,
+            state: documents.state,
+          })
+          .from(documents)
+          .where(
+            and(
+              ne(documents.state, 'indexed'),
+              after
+                ? or(
+                    gt(documents.tenantKey, after[0]),
+                    and(eq(documents.tenantKey, after[0]), gt(documents.id, after[1])),
+                  )
+                : undefined,
+            ),
+          )
+          .orderBy(asc(documents.tenantKey), asc(documents.id))
+          .limit(limit + 1);
+        const items = rows.slice(0, limit).map((row) => ({
+          tenantKey: row.tenantKey,
+          id: row.id,
+          ownerId: fromDbUser(row.ownerId),
+          state: row.state as Exclude<DocumentState, 'indexed'>,
+        }));
+        const last = items[items.length - 1];
+        return {
+          items,
+          nextCursor: rows.length > limit && last ? encodeCursor([last.tenantKey, last.id]) : null,
+        };
       });
     },
 

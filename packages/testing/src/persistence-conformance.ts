@@ -581,6 +581,28 @@ export function describeDocumentStoreConformance(
       });
     });
 
+    it('lists every tenant’s unfinished documents for a lifecycle sweep (when it implements listUnfinished)', async () => {
+      const store = await makeStore();
+      if (!store.listUnfinished) return;
+      const { alice, bob, mallory } = fixtures();
+      await store.putDocument(alice, doc('done', { state: 'indexed' }), { expectedRevision: null });
+      await store.putDocument(alice, doc('b', { visibility: 'private' }), {
+        expectedRevision: null,
+      });
+      await store.putDocument(bob, doc('a', { state: 'failed', visibility: 'private' }), {
+        expectedRevision: null,
+      });
+      await store.putDocument(mallory, doc('z', { state: 'deleting' }), { expectedRevision: null });
+      const all = await drain((cursor) => store.listUnfinished!({ cursor, limit: 2 }), 2);
+      expect(all).toEqual(
+        [
+          { tenantKey: alice.tenantKey, id: 'a', ownerId: 'user_bob', state: 'failed' },
+          { tenantKey: alice.tenantKey, id: 'b', ownerId: 'user_alice', state: 'pending' },
+          { tenantKey: mallory.tenantKey, id: 'z', ownerId: 'user_mallory', state: 'deleting' },
+        ].sort((x, y) => (x.tenantKey === y.tenantKey ? 0 : x.tenantKey < y.tenantKey ? -1 : 1)),
+      );
+    });
+
     it(
       `${attackRuns} × ${operationsPerRun} interleaved operations of many tenants agree with the model and never leak`,
       async () => {
@@ -623,6 +645,12 @@ export async function attackDocumentStore(
         for (const op of ops) {
           await docStep(op, actors, store, model);
           operations++;
+        }
+        if (store.listUnfinished) {
+          // The lifecycle sweep lists every tenant's unfinished documents, as the model does.
+          const read = (s: DocumentStore) =>
+            drain((cursor) => s.listUnfinished!({ cursor, limit: 3 }), 3);
+          expect(await read(store)).toEqual(await read(model));
         }
         for (const actor of actors) {
           const got = await drain(
