@@ -13,3 +13,4 @@ export {
   createPrismaWebhookEventStore,
   type PrismaWebhookEventStoreOptions,
 } from './webhook-event-store.js';
+export { type WithScopeOptions, withScope } from './with-scope.js';

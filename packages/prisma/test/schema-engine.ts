@@ -93,26 +93,32 @@ export async function migrateDiff(
   to: DiffTarget,
 ): Promise<{ script: string; changed: boolean }> {
   loadEngine();
-  const pglite = new PGlite();
-  try {
-    const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(pglite));
-    const SchemaEngine = (glue as unknown as { SchemaEngine: SchemaEngineStatic }).SchemaEngine;
-    const engine = await SchemaEngine.new(
-      { datamodels: [['schema.prisma', fragmentSchema()]] },
-      () => {},
-      adapter,
-    );
-    const result = await engine.diff({
-      from,
-      to,
-      script: true,
-      exitCode: true,
-      filters: { externalTables: [], externalEnums: [] },
-    });
-    return { script: result.stdout ?? '', changed: result.exitCode === 2 };
-  } finally {
-    await pglite.close();
-  }
+  // The engine's own connection: one PGlite per process (starting one takes seconds). A migrations
+  // target also gets a fresh shadow database from the adapter.
+  engineDatabase ??= new PGlite();
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(engineDatabase));
+  const SchemaEngine = (glue as unknown as { SchemaEngine: SchemaEngineStatic }).SchemaEngine;
+  const engine = await SchemaEngine.new(
+    { datamodels: [['schema.prisma', fragmentSchema()]] },
+    () => {},
+    adapter,
+  );
+  const result = await engine.diff({
+    from,
+    to,
+    script: true,
+    exitCode: true,
+    filters: { externalTables: [], externalEnums: [] },
+  });
+  return { script: result.stdout ?? '', changed: result.exitCode === 2 };
+}
+
+let engineDatabase: PGlite | undefined;
+
+/** Closes the engine's database (call after the last migrateDiff of a test file). */
+export async function closeSchemaEngine(): Promise<void> {
+  await engineDatabase?.close();
+  engineDatabase = undefined;
 }
 
 interface SchemaEngineStatic {
