@@ -57,7 +57,9 @@ export function pgCode(error: unknown): string | undefined {
     const record = value as Record<string, unknown>;
     for (const key of ['originalCode', 'code']) {
       const code = record[key];
-      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^P\d{4}$/.test(code)) {
+        return code;
+      }
     }
     for (const key of ['cause', 'meta', 'driverAdapterError']) {
       const found = visit(record[key], depth + 1);
