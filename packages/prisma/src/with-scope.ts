@@ -136,12 +136,62 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
   /** Set while rewriting an operation that connects related rows (for error reporting). */
   let connects = false;
 
+  /**
+   * A where whose relation filters (`notes: { some: … }`, `project: { is: … }`, `project: { … }`)
+   * only look at rows of this tenant: even a filter's yes/no must not depend on another tenant's
+   * rows (a relation that does not include the tenant column could reach them).
+   */
+  function scopeWhere(model: string, where: unknown, path: string): unknown {
+    if (where === undefined) return undefined;
+    if (!isObject(where)) throw new InvalidInputError(`${path} must be an object.`);
+    const relations = relationsOf(model);
+    const next: Args = {};
+    for (const [key, value] of Object.entries(where)) {
+      if (key === 'AND' || key === 'OR' || key === 'NOT') {
+        next[key] = Array.isArray(value)
+          ? value.map((item, i) => scopeWhere(model, item, `${path}.${key}[${i}]`))
+          : scopeWhere(model, value, `${path}.${key}`);
+        continue;
+      }
+      const relation = relations.get(key);
+      if (!relation || value === undefined) {
+        next[key] = value;
+        continue;
+      }
+      checkModel(relation.type, `${path}.${key} filters on`);
+      const inTarget = (filter: unknown, at: string): unknown => {
+        if (filter === null) return null;
+        const scopedFilter = scopeWhere(relation.type, filter, at) as Args;
+        return scoped.has(relation.type)
+          ? { ...scopedFilter, AND: [...asArray(scopedFilter.AND), tenantWhere(relation.type)] }
+          : scopedFilter;
+      };
+      if (!isObject(value)) {
+        next[key] = value;
+        continue;
+      }
+      const operators = relation.isList ? ['some', 'every', 'none'] : ['is', 'isNot'];
+      if (Object.keys(value).some((name) => operators.includes(name))) {
+        next[key] = Object.fromEntries(
+          Object.entries(value).map(([name, filter]) => [
+            name,
+            operators.includes(name) ? inTarget(filter, `${path}.${key}.${name}`) : filter,
+          ]),
+        );
+      } else {
+        next[key] = inTarget(value, `${path}.${key}`);
+      }
+    }
+    return next;
+  }
+
   /** `where` AND this tenant, keeping unique fields at the top (findUnique, update, connect). */
   function andTenant(model: string, where: unknown): Args {
     if (where !== undefined && !isObject(where)) {
       throw new InvalidInputError(`where on ${model} must be an object.`);
     }
-    return { ...(where ?? {}), AND: [...asArray(where?.AND), tenantWhere(model)] };
+    const scopedWhere = (scopeWhere(model, where, `${model} where`) ?? {}) as Args;
+    return { ...scopedWhere, AND: [...asArray(scopedWhere.AND), tenantWhere(model)] };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -164,12 +214,10 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
         checkModel(relation.type, `${path}.${name} reads`);
         const nested: Args = isObject(value) ? { ...value } : {};
         if (relation.isList) {
-          if (scoped.has(relation.type)) {
-            nested.where =
-              nested.where === undefined
-                ? tenantWhere(relation.type)
-                : { AND: [nested.where, tenantWhere(relation.type)] };
-          }
+          nested.where = scoped.has(relation.type)
+            ? andTenant(relation.type, nested.where)
+            : scopeWhere(relation.type, nested.where, `${path}.${name}.where`);
+          if (nested.where === undefined) delete nested.where;
         } else if (scoped.has(relation.type) && isObject(nested.select)) {
           // The to-one row is checked after the query: make sure its tenant field comes back.
           nested.select = { ...nested.select, [scoped.get(relation.type)!]: true };
@@ -195,12 +243,10 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
       if (!relation || wanted === false) continue;
       checkModel(relation.type, `${path}.${name} counts`);
       const nested: Args = isObject(wanted) ? { ...wanted } : {};
-      if (scoped.has(relation.type)) {
-        nested.where =
-          nested.where === undefined
-            ? tenantWhere(relation.type)
-            : { AND: [nested.where, tenantWhere(relation.type)] };
-      }
+      nested.where = scoped.has(relation.type)
+        ? andTenant(relation.type, nested.where)
+        : scopeWhere(relation.type, nested.where, `${path}.${name}.where`);
+      if (nested.where === undefined) delete nested.where;
       next[name] = nested;
     }
     return { ...(value as Args), select: next };
@@ -397,6 +443,7 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
     const path = `${model}.${operation}`;
     if (!scoped.has(model)) {
       // Shared models: no tenant, but their reads and writes may reach scoped ones.
+      if (args.where !== undefined) args.where = scopeWhere(model, args.where, `${path}.where`);
       if (READS.has(operation) || operation === 'delete' || operation === 'deleteMany') {
         scopeSelection(model, args, path);
       } else if ('data' in args || 'create' in args || 'update' in args) {

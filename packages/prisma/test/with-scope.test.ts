@@ -136,6 +136,11 @@ describeDatabases('withScope', (database) => {
       ),
     ).toBe('SCOPE_BREACH');
     expect(await acme.task.findMany({ select: { title: true } })).toEqual([{ title: 't' }]);
+    // Relation filters only look at this tenant's rows: another tenant's project can't answer.
+    expect(await acme.task.count({ where: { project: { name: 'evil secret' } } })).toBe(0);
+    expect(await acme.task.count({ where: { project: { is: { name: 'evil secret' } } } })).toBe(0);
+    expect(await acme.task.count({ where: { project: { isNot: null } } })).toBe(1);
+    expect(await prisma.task.count({ where: { project: { name: 'evil secret' } } })).toBe(1);
   });
 
   it('connects only rows of its own tenant; a composite relation takes the tenant from them', async () => {
