@@ -31,7 +31,11 @@ interface RuntimeField {
   readonly name: string;
   readonly kind: string;
   readonly type: string;
-  readonly isList?: boolean;
+  readonly relationName?: string;
+  /** From the schema text: `Type[]`. */
+  isList?: boolean;
+  /** From the schema text: the scalar fields of `@relation(fields: [...])` on this side. */
+  fromFields?: readonly string[];
 }
 
 interface RuntimeModel {
@@ -65,15 +69,50 @@ const isObject = (value: unknown): value is Args =>
 const asArray = (value: unknown): unknown[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
+const FIELD_LINE = /^\s*([A-Za-z_]\w*)\s+([A-Za-z_]\w*)(\[\])?\??(.*)$/;
+
+/**
+ * The client's models with what withScope needs to know of each relation field: whether it is a
+ * list, and which scalar fields it sets. Prisma Client keeps its runtime data model (kinds, types,
+ * relation names) and the schema text it was generated from; list-ness and `@relation(fields:)`
+ * are read from the latter.
+ */
 function modelsOf(prisma: unknown): Readonly<Record<string, RuntimeModel>> {
-  const models = (prisma as { _runtimeDataModel?: { models?: Record<string, RuntimeModel> } })
-    ?._runtimeDataModel?.models;
-  if (typeof (prisma as { $extends?: unknown })?.$extends !== 'function' || !isObject(models)) {
+  const client = prisma as {
+    $extends?: unknown;
+    _runtimeDataModel?: { models?: Record<string, RuntimeModel> };
+    _engineConfig?: { inlineSchema?: unknown };
+  } | null;
+  const models = client?._runtimeDataModel?.models;
+  const schema = client?._engineConfig?.inlineSchema;
+  if (typeof client?.$extends !== 'function' || !isObject(models) || typeof schema !== 'string') {
     throw new InvalidInputError(
       'withScope needs a Prisma Client (Prisma 7, generator prisma-client or prisma-client-js): new PrismaClient({ adapter }).',
     );
   }
-  return models as Record<string, RuntimeModel>;
+  const copy: Record<string, RuntimeModel> = {};
+  for (const [name, model] of Object.entries(models as Record<string, RuntimeModel>)) {
+    copy[name] = { fields: model.fields.map((field) => ({ ...field })) };
+  }
+  let current: RuntimeModel | undefined;
+  for (const line of schema.split('\n')) {
+    const opening = /^\s*model\s+([A-Za-z_]\w*)\s*\{/.exec(line);
+    if (opening) {
+      current = copy[opening[1]!];
+      continue;
+    }
+    if (/^\s*\}/.test(line)) {
+      current = undefined;
+      continue;
+    }
+    const match = current && !/^\s*(\/\/|@@)/.test(line) ? FIELD_LINE.exec(line) : null;
+    const field = match && current?.fields.find((f) => f.name === match[1]);
+    if (!match || !field || field.kind !== 'object') continue;
+    field.isList = match[3] === '[]';
+    const fields = /@relation\([^)]*\bfields:\s*\[([^\]]*)\]/.exec(match[4] ?? '')?.[1];
+    field.fromFields = fields ? fields.split(',').map((name) => name.trim()) : [];
+  }
+  return copy;
 }
 
 /**
@@ -316,19 +355,34 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
   }
 
   /**
-   * Where a create takes the tenant from. `top`: set it on the operation's own rows (off only
-   * when Prisma says the field is not an argument there: it comes from a to-one relation the write
-   * connects, whose target is checked to be in the tenant). `nested`: set it on rows created
-   * through a relation (off by default: a composite foreign key fills it from the in-tenant parent).
+   * True when Prisma fills `model`'s tenant field itself from a relation: the relation the row is
+   * created through (`via`, a nested create) or a to-one relation its data connects or creates,
+   * whose `@relation(fields:)` include the tenant field. The related row is checked to be in the
+   * tenant, so the value Prisma copies is this tenant's; setting it too would be refused by Prisma.
    */
-  let inject = { top: true, nested: false };
+  function tenantFromRelation(model: string, data: Args, via: string | undefined): boolean {
+    const field = scoped.get(model)!;
+    const setsTenant = (relation: RuntimeField | undefined) =>
+      relation?.fromFields?.includes(field) === true;
+    const fields = datamodel[model]?.fields ?? [];
+    if (via !== undefined && setsTenant(fields.find((f) => f.relationName === via))) return true;
+    return fields.some(
+      (relation) =>
+        relation.kind === 'object' &&
+        isObject(data[relation.name]) &&
+        setsTenant(relation) &&
+        ['connect', 'connectOrCreate', 'create'].some((op) => op in (data[relation.name] as Args)),
+    );
+  }
 
-  function scopeCreateData(model: string, data: unknown, path: string, nested: boolean): Args {
+  /** A create's data in this tenant; `via`: the relation name it is created through, if nested. */
+  function scopeCreateData(model: string, data: unknown, path: string, via?: string): Args {
     if (!isObject(data)) throw new InvalidInputError(`${path} must be an object.`);
     const next: Args = { ...data };
     if (scoped.has(model)) {
       checkTenantValue(model, next, path);
-      if (nested ? inject.nested : inject.top) next[scoped.get(model)!] = tenant;
+      if (tenantFromRelation(model, next, via)) delete next[scoped.get(model)!];
+      else next[scoped.get(model)!] = tenant;
     }
     scopeNestedWrites(model, next, path);
     return next;
@@ -380,16 +434,21 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
           case 'create':
             next.create = Array.isArray(payload)
               ? payload.map((item, i) =>
-                  scopeCreateData(target, item, `${where}.create[${i}]`, true),
+                  scopeCreateData(target, item, `${where}.create[${i}]`, relation.relationName),
                 )
-              : scopeCreateData(target, payload, `${where}.create`, true);
+              : scopeCreateData(target, payload, `${where}.create`, relation.relationName);
             break;
           case 'createMany': {
             const many = isObject(payload) ? payload : {};
             next.createMany = {
               ...many,
               data: asArray(many.data).map((item, i) =>
-                scopeCreateData(target, item, `${where}.createMany.data[${i}]`, true),
+                scopeCreateData(
+                  target,
+                  item,
+                  `${where}.createMany.data[${i}]`,
+                  relation.relationName,
+                ),
               ),
             };
             break;
@@ -420,7 +479,7 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
                   target,
                   item.create,
                   `${where}.connectOrCreate[${i}].create`,
-                  true,
+                  relation.relationName,
                 ),
               };
             });
@@ -461,8 +520,8 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
     }
     if (CREATES.has(operation)) {
       args.data = Array.isArray(args.data)
-        ? args.data.map((row, i) => scopeCreateData(model, row, `${path}.data[${i}]`, false))
-        : scopeCreateData(model, args.data, `${path}.data`, false);
+        ? args.data.map((row, i) => scopeCreateData(model, row, `${path}.data[${i}]`))
+        : scopeCreateData(model, args.data, `${path}.data`);
     } else if (
       operation === 'update' ||
       operation === 'updateMany' ||
@@ -471,7 +530,7 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
       args.data = scopeUpdateData(model, args.data, `${path}.data`);
     } else if (operation === 'upsert') {
       args.where = andTenant(model, args.where);
-      args.create = scopeCreateData(model, args.create, `${path}.create`, false);
+      args.create = scopeCreateData(model, args.create, `${path}.create`);
       args.update = scopeUpdateData(model, args.update, `${path}.update`);
     } else if (!READS.has(operation) && !FILTERED_WRITES.has(operation)) {
       throw new UnsupportedError(`${path}: withScope does not know this operation and refuses it.`);
@@ -480,22 +539,6 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
       scopeSelection(model, args, path);
     }
     return args;
-  }
-
-  const tenantFields = [...new Set(scoped.values())];
-  /** The injection to retry with after Prisma's validator refused the tenant field, if any. */
-  function retryInjection(error: unknown): typeof inject | undefined {
-    if ((error as Error)?.name !== 'PrismaClientValidationError') return undefined;
-    const message = (error as Error).message;
-    const says = (pattern: (field: string) => string) =>
-      tenantFields.some((field) => message.includes(pattern(field)));
-    if (inject.top && says((field) => `Unknown argument \`${field}\``)) {
-      return { ...inject, top: false };
-    }
-    if (!inject.nested && says((field) => `Argument \`${field}\` is missing`)) {
-      return { ...inject, nested: true };
-    }
-    return undefined;
   }
 
   const extended = (prisma as unknown as { $extends(extension: object): unknown }).$extends({
@@ -519,34 +562,22 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
           );
         }
         checkModel(model, `${model}.${operation} uses`);
-        // Validation errors are raised before any SQL runs, so retrying with the tenant taken from
-        // elsewhere is safe; see `inject`.
-        inject = { top: true, nested: false };
-        let scopedArgs: Args;
+        connects = false;
+        const scopedArgs = scopeArgs(model, operation, args);
+        const connected = connects;
         let result: unknown;
-        for (let attempt = 0; ; attempt++) {
-          connects = false;
-          scopedArgs = scopeArgs(model, operation, args);
-          const connected = connects;
-          try {
-            result = await query(scopedArgs);
-            break;
-          } catch (error) {
-            const retry = attempt < 3 ? retryInjection(error) : undefined;
-            if (retry) {
-              inject = retry;
-              continue;
-            }
-            // A connect/set whose target is not a row of this tenant finds no record.
-            const code = (error as { code?: unknown })?.code;
-            if (connected && (code === 'P2025' || code === 'P2018')) {
-              throw new ScopeViolationError(
-                `${model}.${operation}: a record it connects is not a row of this tenant (or does not exist).`,
-                { cause: error, details: { model, operation } },
-              );
-            }
-            throw error;
+        try {
+          result = await query(scopedArgs);
+        } catch (error) {
+          // A connect/set whose target is not a row of this tenant finds no record.
+          const code = (error as { code?: unknown })?.code;
+          if (connected && (code === 'P2025' || code === 'P2018')) {
+            throw new ScopeViolationError(
+              `${model}.${operation}: a record it connects is not a row of this tenant (or does not exist).`,
+              { cause: error, details: { model, operation } },
+            );
           }
+          throw error;
         }
         checkResult(model, scopedArgs, result, `${model}.${operation}`);
         return result;

@@ -189,6 +189,21 @@ describeDatabases('withScope', (database) => {
         },
       } as never,
     });
+    // Nested creates take the tenant from the parent relation when it carries it (notes), and
+    // get it stamped when it doesn't (tasks).
+    await acme.project.create({
+      data: {
+        id: 'p8',
+        name: 'nested',
+        createdBy: 'user_a',
+        notes: { create: [{ body: 'n' }] },
+        tasks: { create: [{ title: 'nested task' }] },
+      } as never,
+    });
+    expect(
+      await prisma.note.findMany({ where: { projectId: 'p8' }, select: { tenantKey: true } }),
+    ).toEqual([{ tenantKey: acmeScope.tenantKey }]);
+    await prisma.task.deleteMany({ where: { title: 'nested task' } });
     const tasks = await prisma.task.findMany();
     expect(tasks.map((t) => [t.tenantKey, t.projectOrgId, t.projectId])).toEqual([
       [acmeScope.tenantKey, acmeScope.tenantKey, 'p7'],
