@@ -21,6 +21,28 @@ export {
   validateAuditActions,
 } from './audit.js';
 export {
+  type Chunk,
+  type Chunker,
+  createRecursiveChunker,
+  DEFAULT_SEPARATORS,
+  type RecursiveChunkerOptions,
+} from './chunker.js';
+export {
+  type BuildContextOptions,
+  type BuiltContext,
+  buildContext,
+  type ChatMessage,
+  type Citation,
+  type CitationStyle,
+  type ContextChunk,
+  type ContextMessageOptions,
+  citedSources,
+  contextMessages,
+  neutralizeChunkText,
+  type SystemMessage,
+  toSystemMessage,
+} from './context.js';
+export {
   type ChunkWrite,
   createMemoryDocumentStore,
   DOCUMENT_LIMITS,
@@ -43,6 +65,14 @@ export {
   validateStates,
   validateVectorIds,
 } from './documents.js';
+export {
+  type EmbedAllOptions,
+  type Embedder,
+  type EmbeddingPurpose,
+  type EmbeddingVector,
+  type EmbedOptions,
+  embedAll,
+} from './embedder.js';
 export {
   BackendUnavailableError,
   ConflictError,
@@ -87,6 +117,11 @@ export {
   MAX_ID_LENGTH,
 } from './identity.js';
 export {
+  createLocalEmbedder,
+  ENGLISH_STOP_WORDS,
+  type LocalEmbedderOptions,
+} from './local-embedder.js';
+export {
   createMemoryVectorStore,
   MEMORY_VECTOR_STORE_LIMITS,
   type MemoryVectorStoreOptions,
@@ -98,6 +133,12 @@ export {
   metadataByteSize,
   parseMetadata,
 } from './metadata.js';
+export {
+  createOpenAIEmbedder,
+  OPENAI_EMBEDDING_DIMENSIONS,
+  type OpenAIEmbedderOptions,
+  type OpenAIEmbedderRetryOptions,
+} from './openai-embedder.js';
 export {
   decodeCursor,
   encodeCursor,

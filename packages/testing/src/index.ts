@@ -21,6 +21,11 @@ export {
   type TestSessionClaims,
 } from './clerk-issuer.js';
 export {
+  describeEmbedderConformance,
+  type EmbedderConformanceOptions,
+  type MakeEmbedder,
+} from './embedder-conformance.js';
+export {
   describeIdentityResolverConformance,
   type IdentityResolverConformanceOptions,
   type TestIdentityClaims,
