@@ -314,6 +314,9 @@ describeDatabases('withScope', (database) => {
       return tx.project.findMany();
     });
     expect(seen.map((p) => p.id)).toEqual(['p2']);
+    // An app's own extensions compose: withScope wraps an extended client too.
+    const extended = withScope(prisma.$extends({ name: 'app' }), acmeScope, { models: MODELS });
+    expect((await extended.project.findMany()).map((p) => p.id)).toEqual(['p2']);
     await acme.plan.create({ data: { id: 'free', title: 'Free' } });
     expect(await evil.plan.findMany()).toEqual([{ id: 'free', title: 'Free' }]);
   });
