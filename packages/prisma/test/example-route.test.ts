@@ -12,7 +12,12 @@ const session = vi.hoisted(() => ({
   prisma: undefined as unknown,
 }));
 vi.mock('@clerk/nextjs/server', () => ({ auth: async () => session.auth }));
-vi.mock('../examples/db.js', () => ({ prisma: session.prisma }));
+// Read on every use: each database leg of the suite puts its own client there.
+vi.mock('../examples/db.js', () => ({
+  get prisma() {
+    return session.prisma;
+  },
+}));
 
 /** The auth object auth() returns for a signed-in user (v2 session claims). */
 const signedIn = (userId: string, orgId: string | null) => ({
@@ -33,7 +38,6 @@ describeDatabases('the Next.js route handler example', (database) => {
     await database().exec(appTablesSql());
     process.env.CLERK_JWT_KEY = (await createClerkTestIssuer()).jwtKey;
     session.prisma = database().prisma satisfies PrismaClient;
-    vi.resetModules();
     route = await import('../examples/next-route-handler.ts');
   });
   beforeEach(async () => {
