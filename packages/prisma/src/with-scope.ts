@@ -236,7 +236,11 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
   // ------------------------------------------------------------------------------------------
   // Reads: nested include/select
 
-  /** Scopes the relations an include/select reaches; returns to-one checks to run on the result. */
+  /**
+   * Scopes the relations an include/select reaches: to-many ones get the tenant in their where;
+   * to-one ones (which take no where) are checked in the result by `checkResult`, so their tenant
+   * field is selected too.
+   */
   function scopeSelection(model: string, args: Args, path: string): void {
     for (const key of ['include', 'select'] as const) {
       const selection = args[key];
