@@ -20,7 +20,12 @@ export type AuditAction =
   | 'deleteAll'
   /** Lifecycle erasure (a deleted user or organization), by `userId` = the lifecycle source. */
   | 'erase'
-  | 'breach';
+  | 'breach'
+  /** The RAG pipeline (`createRag`): a document indexed or deleted (ids: the document id). */
+  | 'ingest'
+  | 'deleteDocument'
+  /** The RAG pipeline: chunks returned for a query (ids: their vector ids). */
+  | 'retrieve';
 
 export interface AuditEvent {
   readonly action: AuditAction;
@@ -62,6 +67,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
   'deleteAll',
   'erase',
   'breach',
+  'ingest',
+  'deleteDocument',
+  'retrieve',
 ]);
 
 /**

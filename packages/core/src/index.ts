@@ -27,6 +27,7 @@ export {
   DEFAULT_SEPARATORS,
   type RecursiveChunkerOptions,
 } from './chunker.js';
+export { contentHash, type IndexedContent, sha256Hex } from './content-hash.js';
 export {
   type BuildContextOptions,
   type BuiltContext,
@@ -162,6 +163,27 @@ export {
   userPolicy,
   type Visibility,
 } from './policy.js';
+export {
+  type CreateRagOptions,
+  chunkVectorId,
+  createRag,
+  type DeleteDocumentReceipt,
+  type IngestInput,
+  type IngestResult,
+  MAX_CHUNKS_PER_DOCUMENT,
+  parseChunkVectorId,
+  type Rag,
+  type RagErasureReceipt,
+  type RagLifecycleOptions,
+  type RagScope,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type RetrievedChunk,
+  type RetrieveOptions,
+  type RetrieveResult,
+  type Shortfall,
+  type ShortfallReason,
+} from './rag.js';
 export { assertScope, isScope, type Scope } from './scope.js';
 export {
   createScopedVectorStore,

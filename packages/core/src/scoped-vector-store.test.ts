@@ -38,6 +38,7 @@ describe('createScopedVectorStore', () => {
   it('has no query method of its own: every operation goes through a scope', () => {
     const { vectors } = setup();
     expect(Object.keys(vectors).sort()).toEqual([
+      'capabilities',
       'eraseMember',
       'eraseTenant',
       'eraseUser',

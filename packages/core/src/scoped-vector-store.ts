@@ -27,7 +27,12 @@ import { type Metadata, type MetadataValue, metadataByteSize, parseMetadata } fr
 import { type ScopePolicy, SHARED_ID_SEPARATOR, type Visibility } from './policy.js';
 import { assertScope, type Scope } from './scope.js';
 import { parseTenantKey, type Tenant, tenantKey } from './tenant.js';
-import { MIN_SQUARED_NORM, type VectorRecord, type VectorStore } from './vector-store.js';
+import {
+  MIN_SQUARED_NORM,
+  type VectorRecord,
+  type VectorStore,
+  type VectorStoreCapabilities,
+} from './vector-store.js';
 
 export interface ScopedVectorStoreLimits {
   /** Most records one `upsert` call takes. Default 1,000. */
@@ -163,6 +168,8 @@ export interface LifecycleOptions {
 
 export interface ScopedVectorStore {
   readonly policy: ScopePolicy;
+  /** The backend's limits (dimensions, metric, largest topK…), for code built on this store. */
+  readonly capabilities: VectorStoreCapabilities;
   /** The handle for a scope made by this store's policy. */
   forScope(scope: Scope): ScopedVectors;
   /** Shorthand for `forScope(policy.scopeFor(identity))`. */
@@ -1075,6 +1082,7 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
 
   return Object.freeze({
     policy,
+    capabilities: caps,
     forScope,
     forIdentity: (identity: Identity) => forScope(policy.scopeFor(identity)),
     eraseTenant,

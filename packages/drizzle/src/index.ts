@@ -1,5 +1,14 @@
 // @scoped-rag/drizzle — PostgreSQL for scoped-rag through Drizzle.
 
+export { filterToSQL } from './filter-sql.js';
+export {
+  createPgVectorStore,
+  PGVECTOR_STORE_LIMITS,
+  type PgVectorDatabase,
+  type PgVectorExecutor,
+  type PgVectorStore,
+  type PgVectorStoreOptions,
+} from './pgvector-store.js';
 export { createDrizzleAuditLog, type DrizzleAuditLogOptions } from './audit-log.js';
 export {
   createDrizzleDocumentStore,
@@ -17,6 +26,13 @@ export {
   RLS_SETTINGS,
 } from './pgvector-table.js';
 export {
+  decodeMetadata,
+  decodeText,
+  ESCAPE_MARK,
+  encodeMetadata,
+  encodeText,
+  isStorableText,
+} from './stored-text.js';
   auditEvents,
   chunks,
   documents,

@@ -35,6 +35,10 @@ export const RLS_SETTINGS = Object.freeze({
 
 export const DEFAULT_TABLE = 'scoped_rag_vectors';
 
+// Between statements: drizzle's migrator splits migration files here (PGlite and prepared
+// statements take one statement at a time); psql and other tools read it as a comment.
+const STATEMENT_BREAK = ';\n--> statement-breakpoint\n';
+
 /** Most dimensions pgvector stores in a `vector` column; HNSW indexes take at most 2,000. */
 export const PGVECTOR_MAX_DIMENSIONS = 16_000;
 export const PGVECTOR_MAX_HNSW_DIMENSIONS = 2_000;
@@ -147,9 +151,16 @@ function policyCondition(): string {
  *
  * Row-level security is defence in depth against a query that forgot its namespace filter; it
  * does not stop code that can run arbitrary SQL, which can set the settings itself.
+ *
+ * Statements are separated by drizzle's `--> statement-breakpoint`, so the text can be a custom
+ * drizzle-kit migration as it is.
  */
 export function pgVectorTableSQL(options: PgVectorTableOptions): string {
-  const resolved = resolveTableOptions(options);
+  return `${pgVectorTableStatements(resolveTableOptions(options)).join(STATEMENT_BREAK)};\n`;
+}
+
+/** The statements of `pgVectorTableSQL`, one by one (drivers with prepared statements take one at a time). */
+export function pgVectorTableStatements(resolved: ResolvedTableOptions): string[] {
   const table = qualifiedTableName(resolved);
   const policy = quoteIdentifier(`${resolved.table}_namespace`);
   const statements = [
@@ -183,7 +194,7 @@ END $scoped_rag$`,
   WITH (m = ${resolved.hnsw.m}, ef_construction = ${resolved.hnsw.efConstruction})`,
     );
   }
-  return `${statements.join(';\n')};\n`;
+  return statements;
 }
 
 /**

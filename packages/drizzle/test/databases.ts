@@ -1,12 +1,13 @@
 // The databases every @scoped-rag/drizzle suite runs on: PGlite (embedded PostgreSQL with pgvector)
 // always, and a real PostgreSQL when DATABASE_URL is set (CI starts one; without it CI fails).
 //
-//   describeDatabases('my store', (database) => {
+//   describeDatabases('my store', (database, kind) => {
 //     it('does something', async () => {
 //       const { db, query } = database();   // fresh schema per suite, non-superuser role
 //       await query('CREATE TABLE t (x int)');
 //       ...
 //     });
+//     // `kind` ('pglite' | 'postgres') is known while registering, e.g. for run counts.
 //   });
 //
 // Each suite gets a schema of its own, first on the search_path (then `public`, where the vector
@@ -150,12 +151,12 @@ async function openPostgres(
 }
 
 function describeOn(
-  label: string,
+  kind: DatabaseKind,
   name: string,
   open: () => Promise<{ database: TestDatabase; close: () => Promise<void> }>,
-  suite: (database: () => TestDatabase) => void,
+  suite: (database: () => TestDatabase, kind: DatabaseKind) => void,
 ): void {
-  describe(`${name} [${label}]`, () => {
+  describe(`${name} [${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}]`, () => {
     let opened: { database: TestDatabase; close: () => Promise<void> } | undefined;
     beforeAll(async () => {
       opened = await open();
@@ -168,23 +169,24 @@ function describeOn(
         throw new Error('The test database is only available inside tests and hooks.');
       }
       return opened.database;
-    });
+    }, kind);
   });
 }
 
 /**
  * Registers `suite` twice: on PGlite, and on the PostgreSQL at DATABASE_URL. Without DATABASE_URL
  * the PostgreSQL leg is one skipped test saying why, or, when CI is set, one failing test.
- * `suite` receives a getter for the database (usable inside tests and hooks).
+ * `suite` receives a getter for the database (usable inside tests and hooks) and, for choices made
+ * while registering tests (run counts), the kind of database.
  */
 export function describeDatabases(
   name: string,
-  suite: (database: () => TestDatabase) => void,
+  suite: (database: () => TestDatabase, kind: DatabaseKind) => void,
 ): void {
-  describeOn('PGlite', name, openPglite, suite);
+  describeOn('pglite', name, openPglite, suite);
   const url = process.env.DATABASE_URL;
   if (url) {
-    describeOn('PostgreSQL', name, () => openPostgres(url), suite);
+    describeOn('postgres', name, () => openPostgres(url), suite);
   } else if (isCI()) {
     describe(`${name} [PostgreSQL]`, () => {
       it('fails: CI must run the PostgreSQL leg, but DATABASE_URL is not set (.ci/run starts PostgreSQL and exports it)', () => {

@@ -26,6 +26,13 @@ export {
   type MakeEmbedder,
 } from './embedder-conformance.js';
 export {
+  createFaultPlan,
+  type FaultPlan,
+  withDocumentStoreFaults,
+  withEmbedderFaults,
+  withVectorStoreFaults,
+} from './faults.js';
+export {
   describeIdentityResolverConformance,
   type IdentityResolverConformanceOptions,
   type TestIdentityClaims,
@@ -39,6 +46,12 @@ export {
   type MakeStore,
   type PersistenceConformanceOptions,
 } from './persistence-conformance.js';
+export {
+  describeRagEndToEnd,
+  type MakeRagStores,
+  type RagEndToEndOptions,
+  type RagStores,
+} from './rag-end-to-end.js';
 export {
   describeVectorStoreConformance,
   type MakeVectorStore,

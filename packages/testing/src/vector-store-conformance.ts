@@ -52,6 +52,11 @@ export interface VectorStoreConformanceOptions {
   attackRuns?: number;
   /** Operations per run. Default 250 (so 2 × 200 × 250 = 100,000 operations by default). */
   operationsPerRun?: number;
+  /**
+   * fast-check runs of each misbehaving-backend test (6 tests, up to ~70 operations a run).
+   * Default 150; lower it for backends whose operations are slow.
+   */
+  leakRuns?: number;
   /** Fixed fast-check seed, for reproducing a failure. */
   seed?: number;
   /** Per-test timeout in ms. Default 240,000. */
@@ -580,6 +585,7 @@ export function describeVectorStoreConformance(
   const exact = options.exactSearch ?? true;
   const attackRuns = options.attackRuns ?? 200;
   const operationsPerRun = options.operationsPerRun ?? 250;
+  const leakRuns = options.leakRuns ?? 150;
   const timeout = options.timeout ?? 240_000;
   const seedOption = options.seed === undefined ? {} : { seed: options.seed };
   // Names no earlier test or run used, so a shared or persistent store starts each one empty.
@@ -1083,7 +1089,7 @@ export function describeVectorStoreConformance(
                   }
                 },
               ),
-              { numRuns: 150, ...seedOption },
+              { numRuns: leakRuns, ...seedOption },
             );
             // The misbehaving backend really did misbehave in some runs (so this test can fail).
             expect(caught).toBeGreaterThan(0);
