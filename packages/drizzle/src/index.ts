@@ -1,6 +1,12 @@
 // @scoped-rag/drizzle — PostgreSQL for scoped-rag through Drizzle.
 
+export { createDrizzleAuditLog, type DrizzleAuditLogOptions } from './audit-log.js';
+export {
+  createDrizzleDocumentStore,
+  type DrizzleDocumentStoreOptions,
+} from './document-store.js';
 export { filterToSQL } from './filter-sql.js';
+export { MIGRATIONS, type Migration, TENANT_SETTINGS } from './persistence-sql.js';
 export {
   createPgVectorStore,
   PGVECTOR_STORE_LIMITS,
@@ -9,12 +15,6 @@ export {
   type PgVectorStore,
   type PgVectorStoreOptions,
 } from './pgvector-store.js';
-export { createDrizzleAuditLog, type DrizzleAuditLogOptions } from './audit-log.js';
-export {
-  createDrizzleDocumentStore,
-  type DrizzleDocumentStoreOptions,
-} from './document-store.js';
-export { MIGRATIONS, type Migration, TENANT_SETTINGS } from './persistence-sql.js';
 export {
   DEFAULT_TABLE,
   type HnswOptions,
@@ -26,13 +26,6 @@ export {
   RLS_SETTINGS,
 } from './pgvector-table.js';
 export {
-  decodeMetadata,
-  decodeText,
-  ESCAPE_MARK,
-  encodeMetadata,
-  encodeText,
-  isStorableText,
-} from './stored-text.js';
   auditEvents,
   chunks,
   documents,
@@ -42,6 +35,14 @@ export {
   webhookEvents,
 } from './schema.js';
 export { type ScopedDb, type ScopedDbOptions, scopedDb, tenantRlsSQL } from './scoped-db.js';
+export {
+  decodeMetadata,
+  decodeText,
+  ESCAPE_MARK,
+  encodeMetadata,
+  encodeText,
+  isStorableText,
+} from './stored-text.js';
 export {
   type AnyPgDatabase,
   type AnyPgTransaction,
