@@ -1,7 +1,14 @@
 // The DocumentStore port: documents (with their indexing state) and their chunks' text, by scope.
 // The vector store holds embeddings; this holds what they were made from, so retrieval can hydrate
 // chunk text and a half-finished ingest or delete is visible and can be finished (`state`).
-import { checkId, checkUserId, parseStoredMetadata, rejectNul, scopeAccess } from './access.js';
+import {
+  checkId,
+  checkUserId,
+  parseStoredMetadata,
+  rejectNul,
+  type ScopeAccess,
+  scopeAccess,
+} from './access.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import type { Metadata } from './metadata.js';
 import {
@@ -318,6 +325,77 @@ export function revisionConflict(id: string, expected: number | null, actual: nu
   );
 }
 
+/** The error for a create whose id is held by a row the scope cannot see (or a concurrent create). */
+export function documentIdTaken(id: string): Error {
+  return new ConflictError(
+    `Document id "${id}" is already taken in this tenant; choose another id.`,
+    {
+      details: { id },
+    },
+  );
+}
+
+/** Validates putDocument's options (for adapter authors); returns the expected revision. */
+export function expectedRevisionOf(options: PutDocumentOptions | undefined): number | null {
+  const expected = options?.expectedRevision;
+  if (expected !== null && !Number.isSafeInteger(expected)) {
+    throw new InvalidInputError(
+      'putDocument needs { expectedRevision }: null to create, or the revision you read to replace.',
+    );
+  }
+  return expected ?? null;
+}
+
+/** The fields a `putDocument` writes, decided by `planDocumentPut`. */
+export interface DocumentPutPlan {
+  readonly visibility: Visibility;
+  readonly state: DocumentState;
+  readonly contentHash: string;
+  readonly title: string | null;
+  readonly source: string | null;
+  readonly metadata: Metadata;
+  readonly chunkCount: number;
+  readonly error: string | null;
+  /** The revision the row gets. */
+  readonly revision: number;
+}
+
+/**
+ * The decision every DocumentStore makes in `putDocument`, for adapter authors: checks the
+ * compare-and-set against `existing` (the row as the scope can read it, or null), the scope's
+ * right to change it and to write the visibility, and merges the write with the row. Throws
+ * ConflictError, NotFoundError, ForbiddenError or ScopeViolationError; an id held by a row the
+ * scope cannot see is the adapter's to report (`documentIdTaken`) after this returns.
+ */
+export function planDocumentPut(
+  access: ScopeAccess,
+  write: ValidDocumentWrite,
+  existing: StoredDocument | null,
+  expectedRevision: number | null,
+): DocumentPutPlan {
+  if (expectedRevision === null) {
+    if (existing) throw revisionConflict(write.id, null, existing.revision);
+  } else {
+    if (!existing || !access.canModify(existing)) throw documentNotFound(write.id);
+    if (existing.revision !== expectedRevision) {
+      throw revisionConflict(write.id, expectedRevision, existing.revision);
+    }
+  }
+  const visibility = write.visibility ?? existing?.visibility ?? access.defaultVisibility;
+  if (!existing || visibility !== existing.visibility) access.assertCanWrite(visibility);
+  return {
+    visibility,
+    state: write.state,
+    contentHash: write.contentHash,
+    title: write.title === undefined ? (existing?.title ?? null) : write.title,
+    source: write.source === undefined ? (existing?.source ?? null) : write.source,
+    metadata: write.metadata ?? existing?.metadata ?? Object.freeze({}),
+    chunkCount: write.chunkCount ?? existing?.chunkCount ?? 0,
+    error: write.error === undefined ? (existing?.error ?? null) : write.error,
+    revision: (existing?.revision ?? 0) + 1,
+  };
+}
+
 /** The error for a change to a document that is absent or not the scope's to change. */
 export function documentNotFound(id: string): Error {
   return new NotFoundError(
@@ -394,46 +472,19 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
     async putDocument(scope, input, putOptions) {
       const access = scopeAccess(scope);
       const write = validateDocumentWrite(input);
-      const expected = putOptions?.expectedRevision;
-      if (expected !== null && !Number.isSafeInteger(expected)) {
-        throw new InvalidInputError(
-          'putDocument needs { expectedRevision }: null to create, or the revision you read to replace.',
-        );
-      }
+      const expected = expectedRevisionOf(putOptions);
       const rows = rowsOf(access.tenantKey);
       const stored = rows.get(write.id);
       // Another member's private document is invisible: as if absent, except that its id is taken.
       const existing = stored && access.canRead(stored.doc) ? stored : undefined;
-      if (expected === null) {
-        if (existing) throw revisionConflict(write.id, null, existing.doc.revision);
-      } else {
-        if (!existing || !access.canModify(existing.doc)) throw documentNotFound(write.id);
-        if (existing.doc.revision !== expected) {
-          throw revisionConflict(write.id, expected, existing.doc.revision);
-        }
-      }
-      const visibility = write.visibility ?? existing?.doc.visibility ?? access.defaultVisibility;
-      if (!existing || visibility !== existing.doc.visibility) access.assertCanWrite(visibility);
-      if (stored && !existing) {
-        throw new ConflictError(
-          `Document id "${write.id}" is already taken in this tenant; choose another id.`,
-          { details: { id: write.id } },
-        );
-      }
+      const plan = planDocumentPut(access, write, existing?.doc ?? null, expected);
+      if (stored && !existing) throw documentIdTaken(write.id);
       const at = tick();
       const doc: StoredDocument = Object.freeze({
         id: write.id,
         tenantKey: access.tenantKey,
         ownerId: existing?.doc.ownerId ?? access.userId,
-        visibility,
-        state: write.state,
-        contentHash: write.contentHash,
-        title: write.title === undefined ? (existing?.doc.title ?? null) : write.title,
-        source: write.source === undefined ? (existing?.doc.source ?? null) : write.source,
-        metadata: write.metadata ?? existing?.doc.metadata ?? Object.freeze({}),
-        chunkCount: write.chunkCount ?? existing?.doc.chunkCount ?? 0,
-        error: write.error === undefined ? (existing?.doc.error ?? null) : write.error,
-        revision: (existing?.doc.revision ?? 0) + 1,
+        ...plan,
         createdAt: existing?.doc.createdAt ?? new Date(at).toISOString(),
         updatedAt: new Date(at).toISOString(),
       });

@@ -9,10 +9,13 @@ import {
   type DocumentState,
   type DocumentStore,
   decodeCursor,
+  documentIdTaken,
   documentNotFound,
   encodeCursor,
+  expectedRevisionOf,
   InvalidInputError,
   pageLimit,
+  planDocumentPut,
   revisionConflict,
   type ScopeAccess,
   type StoredChunk,
@@ -122,36 +125,17 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
     async putDocument(scope, input, putOptions) {
       const access = scopeAccess(scope);
       const write = validateDocumentWrite(input);
-      const expected = putOptions?.expectedRevision;
-      if (expected !== null && !Number.isSafeInteger(expected)) {
-        throw new InvalidInputError(
-          'putDocument needs { expectedRevision }: null to create, or the revision you read to replace.',
-        );
-      }
+      const expected = expectedRevisionOf(putOptions);
       return inScope(db, access, 'putDocument', async (tx) => {
         const existing = await lockRow(tx, access, write.id);
-        if (expected === null) {
-          if (existing) throw revisionConflict(write.id, null, existing.revision);
-        } else {
-          if (!existing || !access.canModify(ownership(existing))) throw documentNotFound(write.id);
-          if (existing.revision !== expected) {
-            throw revisionConflict(write.id, expected, existing.revision);
-          }
-        }
-        const visibility = write.visibility ?? existing?.visibility ?? access.defaultVisibility;
-        if (!existing || visibility !== existing.visibility) access.assertCanWrite(visibility);
+        const { revision, ...plan } = planDocumentPut(
+          access,
+          write,
+          existing ? toDocument(existing) : null,
+          expected,
+        );
         const at = tick();
-        const values = {
-          visibility,
-          state: write.state,
-          contentHash: write.contentHash,
-          title: write.title === undefined ? (existing?.title ?? null) : write.title,
-          source: write.source === undefined ? (existing?.source ?? null) : write.source,
-          metadata: write.metadata ?? existing?.metadata ?? {},
-          chunkCount: write.chunkCount ?? existing?.chunkCount ?? 0,
-          error: write.error === undefined ? (existing?.error ?? null) : write.error,
-          updatedAt: at,
-        };
+        const values = { ...plan, updatedAt: at };
         if (!existing) {
           const [row] = await tx
             .insert(documents)
@@ -159,7 +143,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
               tenantKey: access.tenantKey,
               id: write.id,
               ownerId: toDbUser(access.userId),
-              revision: 1,
+              revision,
               createdAt: at,
               ...values,
             })
@@ -167,17 +151,12 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
             .returning();
           // Taken by a row this scope cannot see (another member's private document) or by a
           // concurrent create: the id is taken either way.
-          if (!row) {
-            throw new ConflictError(
-              `Document id "${write.id}" is already taken in this tenant; choose another id.`,
-              { details: { id: write.id } },
-            );
-          }
+          if (!row) throw documentIdTaken(write.id);
           return toDocument(row);
         }
         const [row] = await tx
           .update(documents)
-          .set({ ...values, revision: existing.revision + 1 })
+          .set({ ...values, revision })
           .where(
             and(
               eq(documents.tenantKey, access.tenantKey),

@@ -9,11 +9,14 @@ import {
   type DocumentState,
   type DocumentStore,
   decodeCursor,
+  documentIdTaken,
   documentNotFound,
   encodeCursor,
+  expectedRevisionOf,
   InvalidInputError,
   type Metadata,
   pageLimit,
+  planDocumentPut,
   revisionConflict,
   type ScopeAccess,
   type StoredChunk,
@@ -111,37 +114,17 @@ export function createPrismaDocumentStore(options: PrismaDocumentStoreOptions): 
     async putDocument(scope, input, putOptions) {
       const access = scopeAccess(scope);
       const write = validateDocumentWrite(input);
-      const expected = putOptions?.expectedRevision;
-      if (expected !== null && !Number.isSafeInteger(expected)) {
-        throw new InvalidInputError(
-          'putDocument needs { expectedRevision }: null to create, or the revision you read to replace.',
-        );
-      }
+      const expected = expectedRevisionOf(putOptions);
       return inScope(runner, access, 'putDocument', async (tx) => {
         const existing = await find(tx, access, write.id);
-        if (expected === null) {
-          if (existing) throw revisionConflict(write.id, null, existing.revision);
-        } else {
-          if (!existing || !access.canModify(ownership(existing))) throw documentNotFound(write.id);
-          if (existing.revision !== expected) {
-            throw revisionConflict(write.id, expected, existing.revision);
-          }
-        }
-        const visibility =
-          write.visibility ?? (existing?.visibility as Visibility) ?? access.defaultVisibility;
-        if (!existing || visibility !== existing.visibility) access.assertCanWrite(visibility);
+        const { revision, ...plan } = planDocumentPut(
+          access,
+          write,
+          existing ? toDocument(existing) : null,
+          expected,
+        );
         const at = tick();
-        const values = {
-          visibility,
-          state: write.state,
-          contentHash: write.contentHash,
-          title: write.title === undefined ? (existing?.title ?? null) : write.title,
-          source: write.source === undefined ? (existing?.source ?? null) : write.source,
-          metadata: write.metadata ?? existing?.metadata ?? {},
-          chunkCount: write.chunkCount ?? existing?.chunkCount ?? 0,
-          error: write.error === undefined ? (existing?.error ?? null) : write.error,
-          updatedAt: at,
-        };
+        const values = { ...plan, updatedAt: at };
         if (!existing) {
           // ON CONFLICT DO NOTHING: the id may be taken by a row this scope cannot see (another
           // member's private document) or by a concurrent create; it is taken either way.
@@ -151,25 +134,20 @@ export function createPrismaDocumentStore(options: PrismaDocumentStoreOptions): 
                 tenantKey: access.tenantKey,
                 id: write.id,
                 ownerId: toDbUser(access.userId),
-                revision: 1,
+                revision,
                 createdAt: at,
                 ...values,
               },
             ],
             skipDuplicates: true,
           });
-          if (!row) {
-            throw new ConflictError(
-              `Document id "${write.id}" is already taken in this tenant; choose another id.`,
-              { details: { id: write.id } },
-            );
-          }
+          if (!row) throw documentIdTaken(write.id);
           return toDocument(row);
         }
         // Compare-and-set on the revision: a concurrent writer that won leaves nothing to update.
         const [row] = await tx.scopedRagDocument.updateManyAndReturn({
           where: { tenantKey: access.tenantKey, id: write.id, revision: existing.revision },
-          data: { ...values, revision: existing.revision + 1 },
+          data: { ...values, revision },
         });
         if (row) return toDocument(row);
         const now = await find(tx, access, write.id);
