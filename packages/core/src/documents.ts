@@ -11,13 +11,7 @@ import {
 } from './access.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import type { Metadata } from './metadata.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  type Page,
-  type PageRequest,
-  pageLimit,
-} from './pagination.js';
+import { decodeCursor, keysetPage, type Page, type PageRequest, pageLimit } from './pagination.js';
 import type { Visibility } from './policy.js';
 import type { Scope } from './scope.js';
 
@@ -521,13 +515,12 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
             row.createdMs < after[0] ||
             (row.createdMs === after[0] && row.doc.id < after[1]),
         );
-      const items = visible.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map((row) => row.doc),
-        nextCursor:
-          visible.length > limit && last ? encodeCursor([last.createdMs, last.doc.id]) : null,
-      };
+      return keysetPage(
+        visible,
+        limit,
+        (row) => [row.createdMs, row.doc.id],
+        (row) => row.doc,
+      );
     },
 
     async deleteDocument(scope, id, deleteOptions = {}) {
@@ -627,12 +620,7 @@ export function createMemoryDocumentStore(options: MemoryDocumentStoreOptions = 
             d.tenantKey > after[0] ||
             (d.tenantKey === after[0] && d.id > after[1]),
         );
-      const items = ordered.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor: ordered.length > limit && last ? encodeCursor([last.tenantKey, last.id]) : null,
-      };
+      return keysetPage(ordered, limit, (row) => [row.tenantKey, row.id]);
     },
 
     async eraseTenant(tenant) {

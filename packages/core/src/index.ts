@@ -148,6 +148,7 @@ export {
 export {
   decodeCursor,
   encodeCursor,
+  keysetPage,
   MAX_PAGE_SIZE,
   type Page,
   type PageRequest,

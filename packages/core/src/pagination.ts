@@ -78,3 +78,21 @@ export function decodeCursor<const S extends readonly ('s' | 'n')[]>(
   }
   return parsed as { [K in keyof S]: S[K] extends 's' ? string : number };
 }
+
+/**
+ * The page of a keyset query that read up to `limit + 1` rows in order: the first `limit` become
+ * the items, and when there was one more, the cursor points at the last item kept.
+ */
+export function keysetPage<R, T = R>(
+  rows: readonly R[],
+  limit: number,
+  positionOf: (row: R) => readonly (string | number)[],
+  toItem: (row: R) => T = (row) => row as unknown as T,
+): Page<T> {
+  const kept = rows.slice(0, limit);
+  const last = kept[kept.length - 1];
+  return {
+    items: kept.map((row) => toItem(row)),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  };
+}

@@ -7,6 +7,7 @@ import type { Metadata } from './metadata.js';
 import {
   decodeCursor,
   encodeCursor,
+  keysetPage,
   type Page,
   type PageRequest,
   pageLimit,
@@ -298,13 +299,12 @@ export function createMemoryThreadStore(options: MemoryThreadStoreOptions = {}):
             row.updatedMs < after[0] ||
             (row.updatedMs === after[0] && row.thread.id < after[1]),
         );
-      const items = mine.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map((row) => row.thread),
-        nextCursor:
-          mine.length > limit && last ? encodeCursor([last.updatedMs, last.thread.id]) : null,
-      };
+      return keysetPage(
+        mine,
+        limit,
+        (row) => [row.updatedMs, row.thread.id],
+        (row) => row.thread,
+      );
     },
 
     async updateThread(scope, id, input) {

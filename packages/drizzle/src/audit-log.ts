@@ -4,9 +4,9 @@ import {
   type AuditLog,
   checkId,
   decodeCursor,
-  encodeCursor,
   type Filter,
   InvalidInputError,
+  keysetPage,
   pageLimit,
   type StoredAuditEvent,
   scopeAccess,
@@ -101,12 +101,7 @@ export function createDrizzleAuditLog(options: DrizzleAuditLogOptions): AuditLog
           )
           .orderBy(desc(auditEvents.seq))
           .limit(limit + 1);
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toEvent),
-          nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.seq], toEvent);
       });
     },
 

@@ -11,9 +11,9 @@ import {
   decodeCursor,
   documentIdTaken,
   documentNotFound,
-  encodeCursor,
   expectedRevisionOf,
   InvalidInputError,
+  keysetPage,
   pageLimit,
   planDocumentPut,
   revisionConflict,
@@ -205,13 +205,7 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
           .where(and(...conditions))
           .orderBy(desc(documents.createdAt), desc(documents.id))
           .limit(limit + 1);
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toDocument),
-          nextCursor:
-            rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.createdAt.getTime(), row.id], toDocument);
       });
     },
 
@@ -364,17 +358,17 @@ export function createDrizzleDocumentStore(options: DrizzleDocumentStoreOptions)
           )
           .orderBy(asc(documents.tenantKey), asc(documents.id))
           .limit(limit + 1);
-        const items = rows.slice(0, limit).map((row) => ({
-          tenantKey: row.tenantKey,
-          id: row.id,
-          ownerId: fromDbUser(row.ownerId),
-          state: row.state as Exclude<DocumentState, 'indexed'>,
-        }));
-        const last = items[items.length - 1];
-        return {
-          items,
-          nextCursor: rows.length > limit && last ? encodeCursor([last.tenantKey, last.id]) : null,
-        };
+        return keysetPage(
+          rows,
+          limit,
+          (row) => [row.tenantKey, row.id],
+          (row) => ({
+            tenantKey: row.tenantKey,
+            id: row.id,
+            ownerId: fromDbUser(row.ownerId),
+            state: row.state as Exclude<DocumentState, 'indexed'>,
+          }),
+        );
       });
     },
 

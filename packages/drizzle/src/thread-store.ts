@@ -4,8 +4,8 @@ import {
   checkId,
   checkUserId,
   decodeCursor,
-  encodeCursor,
   InvalidInputError,
+  keysetPage,
   messageIdTaken,
   pageLimit,
   type ScopeAccess,
@@ -150,13 +150,7 @@ export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): Th
           .where(and(...conditions))
           .orderBy(desc(threads.updatedAt), desc(threads.id))
           .limit(limit + 1);
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toThread),
-          nextCursor:
-            rows.length > limit && last ? encodeCursor([last.updatedAt.getTime(), last.id]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.updatedAt.getTime(), row.id], toThread);
       });
     },
 
@@ -268,12 +262,7 @@ export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): Th
           )
           .orderBy(asc(messages.seq))
           .limit(limit + 1);
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toMessage),
-          nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.seq], toMessage);
       });
     },
 

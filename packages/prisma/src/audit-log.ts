@@ -5,9 +5,9 @@ import {
   type AuditLog,
   checkId,
   decodeCursor,
-  encodeCursor,
   type Filter,
   InvalidInputError,
+  keysetPage,
   pageLimit,
   type StoredAuditEvent,
   scopeAccess,
@@ -101,12 +101,7 @@ export function createPrismaAuditLog(options: PrismaAuditLogOptions): AuditLog {
           orderBy: { seq: 'desc' },
           take: limit + 1,
         });
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toEvent),
-          nextCursor: rows.length > limit && last ? encodeCursor([Number(last.seq)]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [Number(row.seq)], toEvent);
       });
     },
 

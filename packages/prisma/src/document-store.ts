@@ -11,9 +11,9 @@ import {
   decodeCursor,
   documentIdTaken,
   documentNotFound,
-  encodeCursor,
   expectedRevisionOf,
   InvalidInputError,
+  keysetPage,
   type Metadata,
   pageLimit,
   planDocumentPut,
@@ -186,13 +186,7 @@ export function createPrismaDocumentStore(options: PrismaDocumentStoreOptions): 
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           take: limit + 1,
         });
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toDocument),
-          nextCursor:
-            rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.createdAt.getTime(), row.id], toDocument);
       });
     },
 

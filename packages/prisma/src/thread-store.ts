@@ -4,8 +4,8 @@ import {
   checkId,
   checkUserId,
   decodeCursor,
-  encodeCursor,
   InvalidInputError,
+  keysetPage,
   type MessageRole,
   type Metadata,
   messageIdTaken,
@@ -142,13 +142,7 @@ export function createPrismaThreadStore(options: PrismaThreadStoreOptions): Thre
           orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
           take: limit + 1,
         });
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toThread),
-          nextCursor:
-            rows.length > limit && last ? encodeCursor([last.updatedAt.getTime(), last.id]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.updatedAt.getTime(), row.id], toThread);
       });
     },
 
@@ -243,12 +237,7 @@ export function createPrismaThreadStore(options: PrismaThreadStoreOptions): Thre
           orderBy: { seq: 'asc' },
           take: limit + 1,
         });
-        const items = rows.slice(0, limit);
-        const last = items[items.length - 1];
-        return {
-          items: items.map(toMessage),
-          nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
-        };
+        return keysetPage(rows, limit, (row) => [row.seq], toMessage);
       });
     },
 
