@@ -81,6 +81,28 @@ function dot(query: Float32Array, data: Float32Array, offset: number, dims: numb
   return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
 }
 
+/** Sum of squares; four accumulators so the adds don't wait on each other. */
+function squaredNorm(values: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  const unrolled = values.length - (values.length % 4);
+  for (; i < unrolled; i += 4) {
+    const v0 = values[i]!;
+    const v1 = values[i + 1]!;
+    const v2 = values[i + 2]!;
+    const v3 = values[i + 3]!;
+    s0 += v0 * v0;
+    s1 += v1 * v1;
+    s2 += v2 * v2;
+    s3 += v3 * v3;
+  }
+  for (; i < values.length; i++) s0 += values[i]! * values[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
 function squaredDistance(
   query: Float32Array,
   data: Float32Array,
@@ -245,8 +267,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
         `${where()} has ${values?.length ?? 'no'} dimensions; this store holds ${dimensions}-dimensional vectors.`,
       );
     }
-    let squares = 0;
-    for (let i = 0; i < values.length; i++) squares += values[i]! * values[i]!;
+    const squares = squaredNorm(values);
     // NaN or ±Infinity anywhere makes the sum non-finite; only then look for where.
     if (!Number.isFinite(squares)) {
       const at = values.findIndex((value) => !Number.isFinite(value));

@@ -5,8 +5,8 @@ import { expect, it } from 'vitest';
 it('the committed WASM kernel matches its .wat source (run `pnpm build:wasm` after editing it)', async () => {
   const script = new URL('../../../scripts/build-wasm.mjs', import.meta.url).href;
   const { compileKernels, kernelsModuleSource } = (await import(/* @vite-ignore */ script)) as {
-    compileKernels: () => Promise<string>;
-    kernelsModuleSource: (base64: string) => string;
+    compileKernels: () => Promise<{ plain: string; shared: string }>;
+    kernelsModuleSource: (kernels: { plain: string; shared: string }) => string;
   };
   const committed = readFileSync(new URL('../src/kernels/scores.wasm.ts', import.meta.url), 'utf8');
   expect(committed).toBe(kernelsModuleSource(await compileKernels()));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createScoringKernel, scoringModule } from './scores.js';
+import { createScoringKernel, growScoringKernel, scoringModule } from './scores.js';
 
 function naive(kind: 'dot' | 'sqdist', rows: number[][], query: number[]): number[] {
   return rows.map((row) =>
@@ -16,9 +16,14 @@ describe('WASM SIMD scoring kernels', () => {
     expect(scoringModule()).not.toBeNull();
   });
 
-  it.each(['dot', 'sqdist'] as const)(
-    '%s agrees with a naive loop for every dimension count, tails included',
-    (kind) => {
+  it.each([
+    ['dot', true],
+    ['sqdist', true],
+    ['dot', false],
+    ['sqdist', false],
+  ] as const)(
+    '%s (shared memory: %s) agrees with a naive loop for every dimension count, tails included',
+    (kind, shared) => {
       fc.assert(
         fc.property(
           fc
@@ -34,7 +39,8 @@ describe('WASM SIMD scoring kernels', () => {
               ),
             ),
           ([dims, rows, query]) => {
-            const kernel = createScoringKernel(rows.length, dims)!;
+            const kernel = createScoringKernel(rows.length, dims, { shared })!;
+            expect(kernel.memory.buffer instanceof SharedArrayBuffer).toBe(shared);
             new Float32Array(kernel.memory.buffer, 0, rows.length * dims).set(rows.flat());
             const queryAt = rows.length * dims * 4;
             const outAt = queryAt + dims * 4;
@@ -63,6 +69,19 @@ describe('WASM SIMD scoring kernels', () => {
       0 + 1 + 4 + 9 + 16,
     ]);
   });
+
+  it.each([true, false])(
+    'grows in place keeping the rows (shared memory: %s), and stops at its maximum',
+    (shared) => {
+      const kernel = createScoringKernel(1, 4, { shared })!;
+      new Float32Array(kernel.memory.buffer, 0, 4).set([1, 2, 3, 4]);
+      expect(growScoringKernel(kernel, 100_000, 4)).toBe(true);
+      const grown = new Float32Array(kernel.memory.buffer);
+      expect(grown.length).toBeGreaterThanOrEqual(100_000 * 4);
+      expect(Array.from(grown.subarray(0, 4))).toEqual([1, 2, 3, 4]);
+      expect(growScoringKernel(kernel, 2 ** 29, 2)).toBe(false);
+    },
+  );
 
   it('refuses partitions too large for its memory (callers then use the TypeScript loops)', () => {
     expect(createScoringKernel(2 ** 29, 2)).toBeNull();
