@@ -36,6 +36,8 @@ interface RuntimeField {
   isList?: boolean;
   /** From the schema text: the scalar fields of `@relation(fields: [...])` on this side. */
   fromFields?: readonly string[];
+  /** From the schema text: the fields of `@relation(references: [...])` they point at. */
+  toFields?: readonly string[];
 }
 
 interface RuntimeModel {
@@ -109,8 +111,13 @@ function modelsOf(prisma: unknown): Readonly<Record<string, RuntimeModel>> {
     const field = match && current?.fields.find((f) => f.name === match[1]);
     if (!match || !field || field.kind !== 'object') continue;
     field.isList = match[3] === '[]';
-    const fields = /@relation\([^)]*\bfields:\s*\[([^\]]*)\]/.exec(match[4] ?? '')?.[1];
-    field.fromFields = fields ? fields.split(',').map((name) => name.trim()) : [];
+    const list = (key: string) =>
+      new RegExp(`@relation\\([^)]*\\b${key}:\\s*\\[([^\\]]*)\\]`)
+        .exec(match[4] ?? '')?.[1]
+        ?.split(',')
+        .map((name) => name.trim()) ?? [];
+    field.fromFields = list('fields');
+    field.toFields = list('references');
   }
   return copy;
 }
@@ -256,6 +263,9 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
         if (!relation || value === false || value === undefined) continue;
         checkModel(relation.type, `${path}.${name} reads`);
         const nested: Args = isObject(value) ? { ...value } : {};
+        if (nested.orderBy !== undefined) {
+          checkOrderBy(relation.type, nested.orderBy, `${path}.${name}.orderBy`);
+        }
         if (relation.isList) {
           nested.where = scoped.has(relation.type)
             ? andTenant(relation.type, nested.where)
@@ -293,6 +303,44 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
       next[name] = nested;
     }
     return { ...(value as Args), select: next };
+  }
+
+  /**
+   * Refuses an orderBy whose order could depend on another tenant's rows: a count of related rows
+   * of a tenant model (withScope can't filter what Prisma counts for ordering), or a to-one
+   * relation to a tenant model whose foreign key does not pair this model's tenant column with the
+   * related model's (it can reach another tenant's row). This model's own fields, and related rows
+   * the key keeps in the tenant, order freely.
+   */
+  function checkOrderBy(model: string, orderBy: unknown, path: string): void {
+    const relations = relationsOf(model);
+    for (const entry of asArray(orderBy)) {
+      if (!isObject(entry)) continue;
+      for (const [name, value] of Object.entries(entry)) {
+        const relation = relations.get(name);
+        if (!relation) continue;
+        const at = `${path}.${name}`;
+        checkModel(relation.type, `${at} orders by`);
+        const theirs = scoped.get(relation.type);
+        if (theirs !== undefined && relation.isList) {
+          throw new UnsupportedError(
+            `${at}: ordering by a count of ${relation.type} rows would count other tenants' rows too. Select _count (withScope filters it) and sort the result.`,
+            { details: { model: relation.type } },
+          );
+        }
+        if (theirs !== undefined) {
+          const own = scoped.get(model);
+          const index = own === undefined ? -1 : (relation.fromFields?.indexOf(own) ?? -1);
+          if (index < 0 || relation.toFields?.[index] !== theirs) {
+            throw new UnsupportedError(
+              `${at}: the relation's foreign key does not include the tenant column, so the ${relation.type} row it orders by may be another tenant's. Make the key composite with the tenant column (@relation(fields: [${own ?? 'tenantKey'}, …], references: [${theirs}, …])).`,
+              { details: { model: relation.type } },
+            );
+          }
+        }
+        if (!relation.isList) checkOrderBy(relation.type, value, at);
+      }
+    }
   }
 
   /** Fails when a returned row, or one read through a to-one relation, belongs to another tenant. */
@@ -506,6 +554,7 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
     const path = `${model}.${operation}`;
     if (!scoped.has(model)) {
       // Shared models: no tenant, but their reads and writes may reach scoped ones.
+      if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy, `${path}.orderBy`);
       if (args.where !== undefined) args.where = scopeWhere(model, args.where, `${path}.where`);
       if (READS.has(operation) || operation === 'delete' || operation === 'deleteMany') {
         scopeSelection(model, args, path);
@@ -517,6 +566,7 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
       }
       return args;
     }
+    if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy, `${path}.orderBy`);
     if (READS.has(operation) || FILTERED_WRITES.has(operation)) {
       args.where = andTenant(model, args.where);
       if (args.cursor !== undefined)

@@ -143,6 +143,45 @@ describeDatabases('withScope', (database) => {
     expect(await prisma.task.count({ where: { project: { name: 'evil secret' } } })).toBe(1);
   });
 
+  it("orders by related rows only when their order can't depend on another tenant's rows", async () => {
+    const { prisma } = database();
+    const acme = scoped(prisma, acmeScope);
+    await acme.project.create({
+      data: {
+        id: 'p1',
+        name: 'b',
+        createdBy: 'user_a',
+        notes: { create: [{ body: 'x' }, { body: 'y' }] },
+      } as never,
+    });
+    await acme.project.create({ data: { id: 'p2', name: 'a', createdBy: 'user_a' } as never });
+    // Another tenant's notes on a project id acme also uses: a count would include them.
+    await prisma.note.create({
+      data: { tenantKey: evilScope.tenantKey, body: 'evil', projectId: null },
+    });
+    // Own fields, and a to-one relation whose key pairs the tenant columns (Note → Project).
+    expect(
+      (await acme.project.findMany({ orderBy: [{ name: 'asc' }, { createdAt: 'desc' }] })).map(
+        (p) => p.id,
+      ),
+    ).toEqual(['p2', 'p1']);
+    expect(
+      (await acme.note.findMany({ orderBy: { project: { name: 'desc' } } })).map((n) => n.body),
+    ).toEqual(['x', 'y']);
+    // A count of related tenant rows, and a to-one relation whose key leaves out the tenant
+    // column (Task → Project), are refused at the top level, in includes and in groupings.
+    for (const attempt of [
+      () => acme.project.findMany({ orderBy: { notes: { _count: 'desc' } } }),
+      () => acme.task.findMany({ orderBy: { project: { name: 'asc' } } }),
+      () => acme.task.findFirst({ orderBy: [{ title: 'asc' }, { project: { name: 'asc' } }] }),
+      () =>
+        acme.project.findMany({ include: { tasks: { orderBy: { project: { name: 'asc' } } } } }),
+      () => acme.note.findMany({ orderBy: { project: { tasks: { _count: 'asc' } } } }),
+    ]) {
+      expect(await outcome(attempt)).toBe('UNSUPPORTED');
+    }
+  });
+
   it('connects only rows of its own tenant; a composite relation takes the tenant from them', async () => {
     const { prisma } = database();
     const acme = scoped(prisma, acmeScope);
