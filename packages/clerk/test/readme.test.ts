@@ -10,7 +10,9 @@ it.each([
   (heading, file) => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const block = readme.match(new RegExp(`### ${escaped}\\s+\`\`\`ts\\n([\\s\\S]*?)\`\`\``))?.[1];
+    const block = readme.match(
+      new RegExp(`### ${escaped}\\s+(?:<!--[^>]*-->\\s+)?\`\`\`ts\\n([\\s\\S]*?)\`\`\``),
+    )?.[1];
     expect(block).toBe(readFileSync(new URL(`../examples/${file}`, import.meta.url), 'utf8'));
   },
 );
