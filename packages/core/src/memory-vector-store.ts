@@ -2,7 +2,12 @@
 // in one Float32Array so a scan streams memory. No dependencies, runs anywhere.
 import { InvalidInputError } from './errors.js';
 import { compileFilter, type FilterExpression } from './filter.js';
-import { createScoringKernel, growScoringKernel, type ScoringKernel } from './kernels/scores.js';
+import {
+  createScoringKernel,
+  growScoringKernel,
+  MAX_KERNEL_BYTES,
+  type ScoringKernel,
+} from './kernels/scores.js';
 import type { Metadata } from './metadata.js';
 import { DEFAULT_RESERVED_KEYS } from './policy.js';
 import {
@@ -284,8 +289,9 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     }
   }
 
-  // Row storage for `capacity` rows: in a SIMD kernel's memory when one is available.
   let kernels = 0;
+  /** Most rows one kernel's memory holds (rows, the query and a score per row). */
+  const kernelRowLimit = Math.floor((MAX_KERNEL_BYTES / 4 - dimensions) / (dimensions + 1));
   // Row storage for `capacity` rows: in a SIMD kernel's memory for partitions big enough to gain
   // from it (each kernel has its own memory; the runtime allows a few thousand), else plain.
   function allocate(capacity: number): { data: Float32Array; kernel: ScoringKernel | null } {
@@ -352,11 +358,13 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     const capacity = partition.inverseNorms.length;
     if (needed <= capacity) return;
     // A kernel's memory grows in place and untouched pages stay unallocated by the OS, so it can
-    // double (few grow calls, no resident cost); plain arrays are copied and zero-filled on growth,
-    // so they grow by half: amortised O(1) appends either way.
-    const factor = partition.kernel ? 2 : 1.5;
+    // quadruple (few grow calls, each of which costs the runtime a system call and accounting, and
+    // no resident cost), up to what one kernel holds; plain arrays are copied and zero-filled on
+    // growth, so they grow by half: amortised O(1) appends either way.
+    const factor = partition.kernel ? 4 : 1.5;
     let next = capacity;
     while (next < needed) next = Math.max(next + 64, Math.ceil(next * factor));
+    if (partition.kernel) next = Math.max(needed, Math.min(next, kernelRowLimit));
     const inverseNorms = new Float64Array(next);
     inverseNorms.set(partition.inverseNorms.subarray(0, partition.length));
     partition.inverseNorms = inverseNorms;
@@ -460,7 +468,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           partition = newPartition(incoming.get(key) ?? 1);
           space.partitions.set(key, partition);
         }
-        let slot = partition.slots.get(record.id);
+        // An id new to the namespace is in no partition: skip the lookup.
+        let slot = current === undefined ? undefined : partition.slots.get(record.id);
         if (slot === undefined) {
           reserve(partition, partition.length + 1);
           slot = partition.length++;
