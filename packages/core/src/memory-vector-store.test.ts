@@ -187,24 +187,32 @@ describe('MemoryVectorStore', () => {
                   records: usable.map((r, i) => ({
                     id: `r${i}`,
                     values: Float32Array.from(r),
-                    metadata: { odd: i % 2 === 1 },
+                    metadata: { odd: i % 2 === 1, rare: i % 11 === 3 },
                   })),
                 });
               }
-              results.push(
-                await store.query({
-                  namespace: 'n',
-                  vector: query,
-                  topK: 5,
-                  filter: parseFilter({ odd: false }),
-                  includeValues: false,
-                }),
-              );
+              // Half the rows pass (score all, then filter), or few (filter, then score those).
+              for (const filter of [{ odd: false }, { rare: true }]) {
+                results.push(
+                  await store.query({
+                    namespace: 'n',
+                    vector: query,
+                    topK: 5,
+                    filter: parseFilter(filter),
+                    includeValues: false,
+                  }),
+                );
+              }
             }
-            const [simd, plain] = results as [VectorMatch[], VectorMatch[]];
-            expect(simd.length).toBe(plain.length);
-            for (const [i, match] of simd.entries())
-              expect(match.score).toBeCloseTo(plain[i]!.score, 4);
+            const [simdHalf, simdFew, plainHalf, plainFew] = results as VectorMatch[][];
+            for (const [simd, plain] of [
+              [simdHalf!, plainHalf!],
+              [simdFew!, plainFew!],
+            ] as const) {
+              expect(simd.length).toBe(plain.length);
+              for (const [i, match] of simd.entries())
+                expect(match.score).toBeCloseTo(plain[i]!.score, 4);
+            }
           },
         ),
         { numRuns: 200 },

@@ -138,6 +138,30 @@ function squaredDistance(
   return s0 + s1 + s2 + s3;
 }
 
+/** Rows sampled to estimate how many rows of a partition a filter keeps. */
+const FILTER_SAMPLE = 32;
+
+/**
+ * True when `predicate` likely keeps at most one row in eight of `partition`, judged on up to
+ * FILTER_SAMPLE live rows spread evenly over it. Then checking the filter on every row and scoring
+ * only the rows it keeps beats scoring every row (a selective filter on a field the store does not
+ * partition by, e.g. one document's chunks in a tenant's namespace).
+ */
+function selective(
+  partition: { ids: (string | undefined)[]; metadata: (Metadata | undefined)[]; length: number },
+  predicate: (metadata: Metadata) => boolean,
+): boolean {
+  const step = Math.max(1, Math.floor(partition.length / FILTER_SAMPLE));
+  let sampled = 0;
+  let kept = 0;
+  for (let slot = 0; slot < partition.length; slot += step) {
+    if (partition.ids[slot] === undefined) continue;
+    sampled++;
+    if (predicate(partition.metadata[slot]!)) kept++;
+  }
+  return sampled > 0 && kept * 8 <= sampled;
+}
+
 /** Keeps the k best (highest key) slots seen; the worst kept one sits at the root. */
 class TopK {
   readonly keys: Float64Array;
@@ -515,10 +539,32 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
         starts.push(base);
         const { data, ids, metadata, inverseNorms, kernel } = partition;
         if (kernel) {
-          // Score every row with SIMD in one call, then filter: cheaper than scoring row by row.
           const queryAt = inverseNorms.length * dimensions * 4;
           const scoresAt = queryAt + dimensions * 4;
           new Float32Array(kernel.memory.buffer, queryAt, dimensions).set(vector);
+          if (predicate !== null && selective(partition, predicate)) {
+            // Few rows pass the filter: check it on every row and score only those that pass.
+            const score = new Float32Array(kernel.memory.buffer, scoresAt, 1);
+            const rowBytes = dimensions * 4;
+            for (let slot = 0; slot < partition.length; slot++) {
+              if (ids[slot] === undefined || !predicate(metadata[slot]!)) continue;
+              if (metric === 'euclidean')
+                kernel.sqdist(slot * rowBytes, queryAt, scoresAt, 1, dimensions);
+              else kernel.dot(slot * rowBytes, queryAt, scoresAt, 1, dimensions);
+              const raw = score[0]!;
+              const key =
+                metric === 'euclidean'
+                  ? -raw
+                  : metric === 'cosine'
+                    ? raw * inverseNorms[slot]!
+                    : raw;
+              if (key >= best.floor) best.push(key, base + slot);
+            }
+            base += partition.length;
+            continue;
+          }
+          // Score every row with SIMD in one call, then filter only the rows that could enter the
+          // top k: cheaper than scoring row by row when many rows pass.
           if (metric === 'euclidean')
             kernel.sqdist(0, queryAt, scoresAt, partition.length, dimensions);
           else kernel.dot(0, queryAt, scoresAt, partition.length, dimensions);
