@@ -20,7 +20,7 @@ export async function auth() {
   const options = clerkMiddlewareOptions();
   const secretKey = process.env.CLERK_SECRET_KEY;
   if (!secretKey) throw new Error('CLERK_SECRET_KEY is not set in the test environment.');
-  const clerk = createClerkClient({ ...options, secretKey });
+  const clerk = createClerkClient({ ...options, secretKey, telemetry: { disabled: true } });
   const state = await clerk.authenticateRequest(request, { ...options, secretKey });
   return state.toAuth();
 }

@@ -408,13 +408,16 @@ describe('deleting', () => {
 describe('configuration', () => {
   it('answers 500 CONFIG_INVALID naming the missing variable when Clerk is half-configured', async () => {
     vi.stubEnv('CLERK_JWT_KEY', '');
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const answer = await as(aliceAcme).documents();
       expect(answer.status).toBe(500);
       expect(answer.body.code).toBe('CONFIG_INVALID');
       expect(answer.body.message).toMatch(/CLERK_JWT_KEY is not/);
       expect(answer.body.message).not.toContain('sk_test_offline');
+      expect(log).toHaveBeenCalledWith(answer.body.message);
     } finally {
+      log.mockRestore();
       vi.stubEnv('CLERK_JWT_KEY', issuer.jwtKey);
     }
     expect((await as(aliceAcme).documents()).status).toBe(200);
