@@ -63,6 +63,9 @@ export async function readJson<T>(
   if (!/^application\/json\b/i.test(type)) {
     throw new InvalidInputError('Send the request body as JSON (content-type: application/json).');
   }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES)
+    throw new InvalidInputError('The request body is larger than 1 MB.');
   const text = await request.text();
   if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
     throw new InvalidInputError('The request body is larger than 1 MB.');

@@ -419,6 +419,7 @@ describe.each(DATABASES)('on $name', (database) => {
           }),
           /as JSON/,
         ],
+        [api.addDocument({ title: 'big', text: 'x'.repeat(1_100_000) }), /larger than 1 MB/],
       ];
       for (const [answer, message] of cases) {
         const { status, body } = await answer;
