@@ -133,18 +133,21 @@ const SERVICES = Symbol.for('@scoped-rag/example-nextjs.services');
 type ServicesHolder = { [SERVICES]?: { fingerprint: string; services: Promise<Services> } };
 const holder = globalThis as ServicesHolder;
 
-/** The process-wide services for the current configuration, made on first use. */
+/**
+ * The process-wide services for the current configuration, made on first use. When the
+ * configuration changes (`next dev` reloads `.env.local` without restarting), the old services
+ * are closed before new ones open: never two PGlite instances on one data directory.
+ */
 export function getServices(): Promise<Services> {
   const config = currentConfig();
   const fingerprint = JSON.stringify(config);
   const held = holder[SERVICES];
   if (held && held.fingerprint === fingerprint) return held.services;
-  if (held) {
-    throw new Error(
-      'The configuration changed while the server was running: restart it to use the new one.',
-    );
-  }
-  const services = createServices(config);
+  const previous = held?.services.then(
+    (services) => services.close(),
+    () => {},
+  );
+  const services = (previous ?? Promise.resolve()).then(() => createServices(config));
   holder[SERVICES] = { fingerprint, services };
   // A failed start (database unreachable, wrong dimensions) is retried by the next request.
   services.catch(() => {
