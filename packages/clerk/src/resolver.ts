@@ -225,6 +225,35 @@ export function createClerkIdentityResolver(
     }
   }
 
+  const issuers =
+    options.issuer === undefined
+      ? null
+      : typeof options.issuer === 'string'
+        ? [options.issuer]
+        : [...options.issuer];
+
+  // Clerk's middleware verified the auth object's token with the options it was given, and it
+  // does not check `iss` at all: the claims this resolver was told to require are checked here.
+  function checkAuthObjectClaims(claims: ClerkClaims): void {
+    if (issuers !== null && !issuers.includes(String(claims.iss))) {
+      throw new UnauthenticatedError(
+        `The session token's issuer ${JSON.stringify(claims.iss)} is not ${issuers.join(' or ')}: it was issued by another Clerk instance.`,
+        { details: { reason: 'token-invalid-issuer' } },
+      );
+    }
+    if (
+      options.authorizedParties &&
+      options.authorizedParties.length > 0 &&
+      claims.azp !== undefined &&
+      !options.authorizedParties.includes(String(claims.azp))
+    ) {
+      throw new UnauthenticatedError(
+        `The session token was minted for ${JSON.stringify(claims.azp)}, which is not one of the authorized parties.`,
+        { details: { reason: 'token-invalid-authorized-parties' } },
+      );
+    }
+  }
+
   const cacheLimit = options.cache === false ? 0 : (options.cache?.maxEntries ?? 1_000);
   const skewMs = options.clockSkewInMs ?? 5_000;
 
@@ -350,6 +379,7 @@ export function createClerkIdentityResolver(
             },
           );
         }
+        checkAuthObjectClaims(claims);
         return toIdentity(claims);
       }
       throw new UnauthenticatedError(

@@ -93,6 +93,43 @@ describe('createClerkIdentityResolver inputs', () => {
     await expect(unrelated.resolve(auth as never)).resolves.toMatchObject({ userId: 'user_alice' });
   });
 
+  it("checks the issuer and azp of an auth object, which Clerk's middleware does not check against this resolver's options", async () => {
+    const clerk = createClerkClient({
+      jwtKey: issuer.jwtKey,
+      publishableKey: issuer.publishableKey,
+      secretKey: 'sk_test_offline',
+    });
+    const authOf = async (overrides: Record<string, unknown>) => {
+      const token = await issuer.sessionToken({ ...claims, claims: overrides });
+      const state = await clerk.authenticateRequest(
+        new Request('http://localhost:3000/api', { headers: { authorization: `Bearer ${token}` } }),
+        { jwtKey: issuer.jwtKey },
+      );
+      return state.toAuth();
+    };
+    // Clerk's own verification lets a foreign issuer through: the resolver refuses it.
+    const foreign = await authOf({ iss: 'https://clerk.another-instance.example' });
+    expect(foreign?.userId).toBe('user_alice');
+    await expect(resolver.resolve(foreign as never)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      details: { reason: 'token-invalid-issuer' },
+    });
+    // A middleware configured without authorizedParties lets another site's token through.
+    const otherSite = await authOf({ azp: 'https://evil.example' });
+    expect(otherSite?.userId).toBe('user_alice');
+    await expect(resolver.resolve(otherSite as never)).rejects.toMatchObject({
+      details: { reason: 'token-invalid-authorized-parties' },
+    });
+    // Without the options, nothing more is checked than before.
+    const lenient = createClerkIdentityResolver({ jwtKey: issuer.jwtKey });
+    await expect(lenient.resolve(foreign as never)).resolves.toMatchObject({
+      userId: 'user_alice',
+    });
+    await expect(resolver.resolve((await authOf({})) as never)).resolves.toMatchObject({
+      orgId: 'org_acme',
+    });
+  });
+
   it('refuses a signed-out or inconsistent auth object', async () => {
     await expect(resolver.resolve({ userId: null, sessionClaims: null })).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
