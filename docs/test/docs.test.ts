@@ -16,12 +16,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * Links that may point at a file another branch adds. Once the file exists it is checked like any
  * other link; after the merge, delete the entry.
  */
-const PENDING_PATHS = new Map([
-  ['examples/nextjs/README.md', 'the Next.js App Router example, added on the nextjs branch'],
-]);
 
 const files = coveredFiles(root);
-const report = await checkDocs(root, files, { pendingPaths: PENDING_PATHS });
+const report = await checkDocs(root, files);
 
 describe('the docs check', () => {
   it('finds no problem: blocks type-check, commands name real scripts, links resolve', () => {
