@@ -5,6 +5,7 @@ import {
   buildContext,
   type Metadata,
   type RetrieveResult,
+  toContextChunks,
   toSystemMessage,
 } from '@scoped-rag/core';
 
@@ -28,17 +29,7 @@ export interface AssistantReply {
 
 export function composeReply(retrieval: RetrieveResult): AssistantReply {
   const { chunks, shortfall } = retrieval;
-  const context = buildContext(
-    chunks.map((chunk) => ({
-      documentId: chunk.document.id,
-      text: chunk.text,
-      score: chunk.score,
-      position: chunk.position,
-      ...(chunk.document.title !== null ? { title: chunk.document.title } : {}),
-      ...(chunk.document.source !== null ? { source: chunk.document.source } : {}),
-    })),
-    { maxChars: MAX_CONTEXT_CHARS },
-  );
+  const context = buildContext(toContextChunks(chunks), { maxChars: MAX_CONTEXT_CHARS });
   const system = toSystemMessage(context).content;
   const sources =
     context.citations.length === 0

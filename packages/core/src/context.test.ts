@@ -6,8 +6,10 @@ import {
   citedSources,
   contextMessages,
   neutralizeChunkText,
+  toContextChunks,
   toSystemMessage,
 } from './context.js';
+import type { StoredDocument } from './documents.js';
 import { InvalidInputError } from './errors.js';
 
 const refund: ContextChunk = {
@@ -239,6 +241,54 @@ describe('buildContext', () => {
     }
     expect(InvalidInputError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('toContextChunks', () => {
+  it("maps retrieved chunks to context chunks with their document's id, title and source", () => {
+    const document = (id: string, title: string | null, source: string | null): StoredDocument => ({
+      id,
+      tenantKey: 'o_acme',
+      ownerId: 'user_a',
+      visibility: 'org',
+      state: 'indexed',
+      contentHash: 'h',
+      title,
+      source,
+      metadata: {},
+      chunkCount: 2,
+      error: null,
+      revision: 1,
+      createdAt: '2026-12-07T00:00:00.000Z',
+      updatedAt: '2026-12-07T00:00:00.000Z',
+    });
+    const handbook = document('handbook', 'Handbook', 'https://example.com/handbook');
+    const untitled = document('notes', null, null);
+    const chunks = toContextChunks([
+      {
+        text: 'Refunds take 14 days.',
+        score: 0.9,
+        position: 1,
+        vectorId: 'v1',
+        document: handbook,
+      },
+      { text: 'Call us.', score: 0.5, position: 0, vectorId: 'v2', document: untitled },
+    ]);
+    expect(chunks).toEqual([
+      {
+        documentId: 'handbook',
+        text: 'Refunds take 14 days.',
+        score: 0.9,
+        position: 1,
+        title: 'Handbook',
+        source: 'https://example.com/handbook',
+      },
+      { documentId: 'notes', text: 'Call us.', score: 0.5, position: 0 },
+    ]);
+    expect(buildContext(chunks).citations.map((c) => c.title ?? c.documentId)).toEqual([
+      'Handbook',
+      'notes',
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
 // ModelMessage among them) without depending on one.
 import { z } from 'zod';
 import { parseOptions } from './options.js';
+import type { RetrievedChunk } from './rag.js';
 
 /** A retrieved chunk, as much of it as a prompt needs. Chunks are passed best first. */
 export interface ContextChunk {
@@ -113,6 +114,21 @@ function attribute(value: string): string {
     .replace(/"/g, '&quot;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
+}
+
+/**
+ * The chunks of a `rag.retrieve` result as `buildContext` takes them: each with its document's id,
+ * title and source. `buildContext(toContextChunks(result.chunks))`.
+ */
+export function toContextChunks(chunks: readonly RetrievedChunk[]): ContextChunk[] {
+  return chunks.map((chunk) => ({
+    documentId: chunk.document.id,
+    text: chunk.text,
+    score: chunk.score,
+    position: chunk.position,
+    ...(chunk.document.title !== null ? { title: chunk.document.title } : {}),
+    ...(chunk.document.source !== null ? { source: chunk.document.source } : {}),
+  }));
 }
 
 /**

@@ -41,6 +41,7 @@ export {
   contextMessages,
   neutralizeChunkText,
   type SystemMessage,
+  toContextChunks,
   toSystemMessage,
 } from './context.js';
 export {
