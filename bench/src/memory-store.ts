@@ -149,7 +149,7 @@ async function headline(
     upsertTimes.push(performance.now() - start);
   }
   lines.push(
-    `| upsert ${rows.toLocaleString()} | ${median(copyTimes).toFixed(0)} ms (copy) | ${median(upsertTimes).toFixed(0)} ms | ${(median(upsertTimes) / median(copyTimes)).toFixed(2)}× | target ≤ 2× |`,
+    `| upsert ${rows.toLocaleString()} | ${median(copyTimes).toFixed(0)} ms (copy) | ${median(upsertTimes).toFixed(0)} ms | ${(median(upsertTimes) / median(copyTimes)).toFixed(2)}× | ${rows <= 100_000 ? 'target ≤ 2×' : 'no target (it is set for 100,000 vectors)'} |`,
   );
 
   let langchain: LangChainMemoryVectorStore | undefined;
