@@ -1,6 +1,10 @@
 // Builds what the app composes from the configuration: the identity resolver, the vector store,
 // the document, thread and audit stores, the embedder, and the RAG pipeline over them.
-import { type ClerkCredential, createClerkIdentityResolver } from '@scoped-rag/clerk';
+import {
+  type ClerkCredential,
+  createClerkIdentityResolver,
+  createClerkWebhookHandler,
+} from '@scoped-rag/clerk';
 import {
   type AuditLog,
   createLocalEmbedder,
@@ -35,7 +39,6 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { AppConfig, DatabaseConfig, EmbedderConfig, VectorsConfig } from './config.js';
 import { createDevSessions, type DevSessions } from './dev-identities.js';
-import { createClerkWebhookRoute } from './webhooks.js';
 
 /** What the page shows about the running configuration. */
 export interface ServiceDescription {
@@ -174,13 +177,18 @@ export async function createServices(
   const clerkWebhooks =
     config.webhookSigningSecret === null
       ? null
-      : createClerkWebhookRoute(rag, {
+      : // Verified (svix), processed once per delivery, and a deletion erases it from every store
+        // of the pipeline: vectors, documents, chunks, threads and the audit trail.
+        createClerkWebhookHandler({
           signingSecret: config.webhookSigningSecret,
           events: persistence.webhookEvents,
-          onErased: (event, receipt) =>
-            console.log(
-              `${event.type}: erased ${receipt.documents} document(s), ${receipt.vectors} vector(s), ${receipt.threads ?? 0} thread(s).`,
-            ),
+          rag,
+          onEvent: (event, { receipts: { rag: receipt } }) => {
+            if (receipt)
+              console.log(
+                `${event.type}: erased ${receipt.documents} document(s), ${receipt.vectors} vector(s), ${receipt.threads ?? 0} thread(s).`,
+              );
+          },
         });
 
   return {

@@ -111,7 +111,12 @@ describe('with a Clerk webhook signing secret', () => {
     const first = await deliver(event, { id: 'msg_org_1' });
     expect(first).toEqual({
       status: 200,
-      body: { status: 'processed', id: 'msg_org_1', type: 'organization.deleted', receipts: {} },
+      body: {
+        status: 'processed',
+        id: 'msg_org_1',
+        type: 'organization.deleted',
+        receipts: { rag: expect.objectContaining({ documents: 1, verified: true }) },
+      },
     });
     expect(await titles(erin)).toEqual([]);
     const replay = await deliver(event, { id: 'msg_org_1' });

@@ -8,6 +8,7 @@ export {
 } from './resolver.js';
 export {
   type ClerkErasureReceipts,
+  type ClerkLifecycleTarget,
   type ClerkWebhookContext,
   type ClerkWebhookEvent,
   type ClerkWebhookHandlerOptions,

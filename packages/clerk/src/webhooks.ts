@@ -5,8 +5,10 @@ import { verifyWebhook } from '@clerk/backend/webhooks';
 import {
   type ErasureReceipt,
   InvalidInputError,
+  type RagErasureReceipt,
   ScopedRagError,
   type ScopedVectorStore,
+  type Tenant,
   toHttpStatus,
   UnauthenticatedError,
   type WebhookEventStore,
@@ -21,9 +23,22 @@ export interface ClerkWebhookEvent {
   readonly instance_id?: string;
 }
 
-/** What an erasure removed, per store. Later stores (documents, threads) add their own entries. */
+/** What an erasure removed: the vector store's receipt, or the whole pipeline's. */
 export interface ClerkErasureReceipts {
   readonly vectors?: ErasureReceipt;
+  /** With `rag`: vectors, documents, chunks, threads and audit events, each verified. */
+  readonly rag?: RagErasureReceipt;
+}
+
+/** What the handler erases through: a `ScopedVectorStore` or a pipeline made by `createRag`. */
+export interface ClerkLifecycleTarget<Receipt> {
+  eraseTenant(tenant: Tenant, options: { actor: string }): Promise<Receipt>;
+  eraseUser(userId: string, options: { actor: string }): Promise<Receipt>;
+  eraseMember(
+    userId: string,
+    orgId: string,
+    options: { actor: string; before: number },
+  ): Promise<Receipt>;
 }
 
 export interface ClerkWebhookContext {
@@ -38,7 +53,12 @@ export interface ClerkWebhookHandlerOptions {
   signingSecret: string;
   /** Replay protection: remembers processed `svix-id`s. Use a database-backed one with several instances. */
   events: WebhookEventStore;
-  /** Vectors to erase on `user.deleted`, `organization.deleted` and `organizationMembership.deleted`. */
+  /**
+   * The pipeline (`createRag`) to erase on `user.deleted`, `organization.deleted` and
+   * `organizationMembership.deleted`: its vectors, documents, chunks, threads and audit trail.
+   */
+  rag?: ClerkLifecycleTarget<RagErasureReceipt>;
+  /** Without a pipeline: the vector store to erase on those events. Not with `rag` (it has its own). */
   vectors?: ScopedVectorStore;
   /** Called once per event after scoped-rag's own work, e.g. to sync your user table. Throw to have Clerk retry. */
   onEvent?: (event: ClerkWebhookEvent, context: ClerkWebhookContext) => void | Promise<void>;
@@ -70,11 +90,12 @@ function errorResponse(error: unknown): Response {
   });
 }
 
-async function eraseFor(
+/** Erases what a deletion event names through `target`; null for events that erase nothing. */
+async function eraseFor<Receipt>(
   event: ClerkWebhookEvent,
-  vectors: ScopedVectorStore,
+  target: ClerkLifecycleTarget<Receipt>,
   actor: string,
-): Promise<ClerkErasureReceipts> {
+): Promise<Receipt | null> {
   const parseOrRefuse = <T>(schema: z.ZodType<T>): T => {
     const parsed = schema.safeParse(event.data);
     if (!parsed.success) {
@@ -87,26 +108,21 @@ async function eraseFor(
   switch (event.type) {
     case 'user.deleted': {
       const { id } = parseOrRefuse(deletedObject);
-      return { vectors: await vectors.eraseUser(id, { actor }) };
+      return target.eraseUser(id, { actor });
     }
     case 'organization.deleted': {
       const { id } = parseOrRefuse(deletedObject);
-      return { vectors: await vectors.eraseTenant({ kind: 'org', id }, { actor }) };
+      return target.eraseTenant({ kind: 'org', id }, { actor });
     }
     case 'organizationMembership.deleted': {
       const { organization, public_user_data } = parseOrRefuse(membership);
       // Only what was written before the membership ended: a late retry must spare the private
       // records of a member who has re-joined since.
       const before = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
-      return {
-        vectors: await vectors.eraseMember(public_user_data.user_id, organization.id, {
-          actor,
-          before,
-        }),
-      };
+      return target.eraseMember(public_user_data.user_id, organization.id, { actor, before });
     }
     default:
-      return {};
+      return null;
   }
 }
 
@@ -125,7 +141,24 @@ export function createClerkWebhookHandler(
       'signingSecret must be the endpoint\'s signing secret from the Clerk Dashboard: "whsec_" followed by base64.',
     );
   }
+  if (options.rag && options.vectors) {
+    throw new InvalidInputError(
+      'Pass rag or vectors, not both: the pipeline erases its own vector store with the rest.',
+    );
+  }
   const leaseMs = options.leaseMs ?? 60_000;
+
+  async function erase(event: ClerkWebhookEvent, actor: string): Promise<ClerkErasureReceipts> {
+    if (options.rag) {
+      const receipt = await eraseFor(event, options.rag, actor);
+      return receipt ? { rag: receipt } : {};
+    }
+    if (options.vectors) {
+      const receipt = await eraseFor(event, options.vectors, actor);
+      return receipt ? { vectors: receipt } : {};
+    }
+    return {};
+  }
 
   return async function handleClerkWebhook(request: Request): Promise<Response> {
     const id = request.headers.get('svix-id')?.trim() ?? '';
@@ -153,9 +186,7 @@ export function createClerkWebhookHandler(
       if (claim.status === 'in-progress')
         return json(409, { status: 'in-progress', id, type: event.type });
       token = claim.token;
-      const receipts = options.vectors
-        ? await eraseFor(event, options.vectors, `clerk:webhook:${id}`)
-        : {};
+      const receipts = await erase(event, `clerk:webhook:${id}`);
       await options.onEvent?.(event, { id, receipts });
       await options.events.complete({ ...key, token });
       return json(200, { status: 'processed', id, type: event.type, receipts });

@@ -2,8 +2,12 @@
 import {
   BackendUnavailableError,
   createIdentity,
+  createLocalEmbedder,
+  createMemoryDocumentStore,
+  createMemoryThreadStore,
   createMemoryVectorStore,
   createMemoryWebhookEventStore,
+  createRag,
   createScopedVectorStore,
   ForbiddenError,
   orgPolicy,
@@ -285,6 +289,60 @@ describe('createClerkWebhookHandler', () => {
       await delivery(userDeleted('user_alice'), { id: `msg_${'x'.repeat(300)}` }),
     );
     expect(response.status).toBe(400);
+  });
+
+  it('with rag, erases the whole pipeline — vectors, documents, chunks and threads — once per delivery', async () => {
+    const threads = createMemoryThreadStore();
+    const rag = createRag({
+      policy: orgPolicy(),
+      vectors: createMemoryVectorStore({ dimensions: 16 }),
+      documents: createMemoryDocumentStore(),
+      embedder: createLocalEmbedder({ dimensions: 16 }),
+      threads,
+      tombstoneMs: 0,
+    });
+    const handler = createClerkWebhookHandler({
+      signingSecret: issuer.webhookSecret,
+      events: createMemoryWebhookEventStore(),
+      rag,
+    });
+    const alice = createIdentity({ userId: 'user_alice', orgId: 'org_acme', orgRole: 'org:admin' });
+    const bob = createIdentity({ userId: 'user_bob', orgId: 'org_acme' });
+    await rag.forIdentity(alice).ingest({ id: 'plan', text: 'The plan for the launch.' });
+    await rag.forIdentity(bob).ingest({ id: 'bob-doc', text: 'Bob keeps notes on the launch.' });
+    await threads.createThread(rag.forIdentity(alice).scope, { title: 'launch' });
+
+    const response = await handler(await delivery(orgDeleted('org_acme'), { id: 'msg_org' }));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.receipts.vectors).toBeUndefined();
+    expect(body.receipts.rag).toMatchObject({ documents: 2, threads: 1, verified: true });
+    expect(body.receipts.rag.vectors).toBeGreaterThan(0);
+    expect(body.receipts.rag.chunks).toBeGreaterThan(0);
+    expect(await rag.forIdentity(alice).listDocuments()).toMatchObject({ items: [] });
+    expect((await threads.listThreads(rag.forIdentity(alice).scope)).items).toEqual([]);
+    expect((await rag.forIdentity(bob).retrieve('launch')).chunks).toEqual([]);
+    // A replay is answered from the event store: nothing is erased twice.
+    const replay = await handler(await delivery(orgDeleted('org_acme'), { id: 'msg_org' }));
+    expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+  });
+
+  it('takes rag or vectors, not both', () => {
+    const policy = orgPolicy();
+    const store = createMemoryVectorStore({ dimensions: 16 });
+    expect(() =>
+      createClerkWebhookHandler({
+        signingSecret: issuer.webhookSecret,
+        events: createMemoryWebhookEventStore(),
+        rag: createRag({
+          policy,
+          vectors: store,
+          documents: createMemoryDocumentStore(),
+          embedder: createLocalEmbedder({ dimensions: 16 }),
+        }),
+        vectors: createScopedVectorStore({ store, policy }),
+      }),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 
   it('needs a whsec_ signing secret', () => {
