@@ -40,7 +40,7 @@ async function rejects(promise: Promise<unknown>, code: string, message?: RegExp
 
 describe('MemoryVectorStore', () => {
   it.each(['cosine', 'dotproduct', 'euclidean'] as const)(
-    'finds exactly the brute-force top-k under %s',
+    'finds exactly the brute-force top-k under %s, with the SIMD kernel and the TypeScript loops',
     async (metric) => {
       await fc.assert(
         fc.asyncProperty(
@@ -51,26 +51,33 @@ describe('MemoryVectorStore', () => {
           fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 7, maxLength: 7 }),
           fc.integer({ min: 1, max: 20 }),
           async (rows, q, topK) => {
-            const store = createMemoryVectorStore({ dimensions: 7, metric });
-            const usable = rows.filter((r) => metric !== 'cosine' || r.some((x) => x !== 0));
-            const records = usable.map((r, i) => ({
-              id: `r${i}`,
-              values: Float32Array.from(r),
-              metadata: {},
-            }));
-            const query = Float32Array.from(q.some((x) => x !== 0) ? q : [1, ...q.slice(1)]);
-            if (records.length > 0) await store.upsert({ namespace: 'ns', records });
-            const got = await store.query({
-              namespace: 'ns',
-              vector: query,
-              topK,
-              includeValues: false,
-            });
-            const want = bruteForce(metric, records, query).slice(0, topK);
-            expect(got.map((m) => m.score)).toHaveLength(want.length);
-            got.forEach((m, i) => {
-              expect(m.score).toBeCloseTo(want[i]!.score, 3);
-            });
+            for (const simd of [true, false]) {
+              const store = createMemoryVectorStore({
+                dimensions: 7,
+                metric,
+                simd,
+                simdMinRows: 1,
+              });
+              const usable = rows.filter((r) => metric !== 'cosine' || r.some((x) => x !== 0));
+              const records = usable.map((r, i) => ({
+                id: `r${i}`,
+                values: Float32Array.from(r),
+                metadata: {},
+              }));
+              const query = Float32Array.from(q.some((x) => x !== 0) ? q : [1, ...q.slice(1)]);
+              if (records.length > 0) await store.upsert({ namespace: 'ns', records });
+              const got = await store.query({
+                namespace: 'ns',
+                vector: query,
+                topK,
+                includeValues: false,
+              });
+              const want = bruteForce(metric, records, query).slice(0, topK);
+              expect(got.map((m) => m.score)).toHaveLength(want.length);
+              got.forEach((m, i) => {
+                expect(m.score).toBeCloseTo(want[i]!.score, 3);
+              });
+            }
           },
         ),
         { numRuns: 200 },
