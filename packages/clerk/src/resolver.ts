@@ -180,6 +180,18 @@ export function createClerkIdentityResolver(
       `maxTokenLength must be a positive integer, got ${String(options.maxTokenLength)}.`,
     );
   }
+  if (
+    options.issuer !== undefined &&
+    (typeof options.issuer === 'string'
+      ? options.issuer.trim() === ''
+      : !Array.isArray(options.issuer) ||
+        options.issuer.length === 0 ||
+        options.issuer.some((issuer) => typeof issuer !== 'string' || issuer.trim() === ''))
+  ) {
+    throw new InvalidInputError(
+      'issuer must be your Frontend API URL (https://…), or a non-empty list of them: an empty one would check nothing. Leave it out only in development.',
+    );
+  }
   const maxTokenLength = options.maxTokenLength ?? 16_384;
   const mapClaims = options.mapClaims ?? identityFromClerkClaims;
   const verifyOptions = {
@@ -241,11 +253,11 @@ export function createClerkIdentityResolver(
         { details: { reason: 'token-invalid-issuer' } },
       );
     }
+    // As @clerk/backend does: with authorized parties set, a token without `azp` is refused too.
     if (
       options.authorizedParties &&
       options.authorizedParties.length > 0 &&
-      claims.azp !== undefined &&
-      !options.authorizedParties.includes(String(claims.azp))
+      (typeof claims.azp !== 'string' || !options.authorizedParties.includes(claims.azp))
     ) {
       throw new UnauthenticatedError(
         `The session token was minted for ${JSON.stringify(claims.azp)}, which is not one of the authorized parties.`,

@@ -120,6 +120,13 @@ describe('createClerkIdentityResolver inputs', () => {
     await expect(resolver.resolve(otherSite as never)).rejects.toMatchObject({
       details: { reason: 'token-invalid-authorized-parties' },
     });
+    // Nor is a token without azp accepted where authorized parties are set (as @clerk/backend).
+    const noParty = await authOf({ azp: undefined });
+    expect(noParty?.userId).toBe('user_alice');
+    expect((noParty?.sessionClaims as { azp?: unknown } | undefined)?.azp).toBeUndefined();
+    await expect(resolver.resolve(noParty as never)).rejects.toMatchObject({
+      details: { reason: 'token-invalid-authorized-parties' },
+    });
     // Without the options, nothing more is checked than before.
     const lenient = createClerkIdentityResolver({ jwtKey: issuer.jwtKey });
     await expect(lenient.resolve(foreign as never)).resolves.toMatchObject({
@@ -128,6 +135,14 @@ describe('createClerkIdentityResolver inputs', () => {
     await expect(resolver.resolve((await authOf({})) as never)).resolves.toMatchObject({
       orgId: 'org_acme',
     });
+  });
+
+  it('refuses an empty issuer option, which would check nothing', () => {
+    for (const empty of ['', '  ', [], ['']] as const) {
+      expect(() =>
+        createClerkIdentityResolver({ jwtKey: issuer.jwtKey, issuer: empty as never }),
+      ).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    }
   });
 
   it('refuses a signed-out or inconsistent auth object', async () => {
