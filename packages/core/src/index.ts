@@ -249,6 +249,7 @@ export {
   type ListNamespacesRequest,
   type ListPage,
   type ListRequest,
+  MAX_SQUARED_NORM,
   MIN_SQUARED_NORM,
   type NamespacePage,
   type NamespaceRequest,

@@ -372,6 +372,46 @@ describe('MemoryVectorStore', () => {
     expect(await store.fetch({ namespace: 'b', ids: ['x'] })).toHaveLength(1);
   });
 
+  it.each(['cosine', 'dotproduct', 'euclidean'] as const)(
+    'refuses vectors whose %s scores could overflow float32, and scores the largest allowed ones finitely',
+    async (metric) => {
+      for (const simd of [true, false]) {
+        const store = createMemoryVectorStore({ dimensions: 4, metric, simd, simdMinRows: 1 });
+        const huge = vec(1e30, -1e30, 0, 0);
+        await rejects(
+          store.upsert({ namespace: 'n', records: [{ id: 'big', values: huge, metadata: {} }] }),
+          'INVALID_INPUT',
+          /overflow float32/,
+        );
+        await rejects(
+          store.query({ namespace: 'n', vector: huge, topK: 1, includeValues: false }),
+          'INVALID_INPUT',
+          /overflow float32/,
+        );
+        // Just inside the limit: |v|² ≈ MAX_SQUARED_NORM for the row and the (opposite) query.
+        const edge = 9.2e18 / Math.SQRT2;
+        await store.upsert({
+          namespace: 'n',
+          records: [
+            { id: 'edge', values: vec(edge, edge, 0, 0), metadata: { keep: true } },
+            { id: 'unit', values: vec(0, 0, 1, 0), metadata: { keep: false } },
+          ],
+        });
+        for (const filter of [undefined, parseFilter({ keep: true })]) {
+          const matches = await store.query({
+            namespace: 'n',
+            vector: vec(-edge, -edge, 0, 0),
+            topK: 2,
+            includeValues: false,
+            ...(filter ? { filter } : {}),
+          });
+          expect(matches.some((m) => m.id === 'edge')).toBe(true);
+          for (const match of matches) expect(Number.isFinite(match.score)).toBe(true);
+        }
+      }
+    },
+  );
+
   it('refuses near-zero vectors under cosine, where scores would become Infinity or NaN', async () => {
     const store = createMemoryVectorStore({ dimensions: 3 });
     const tiny = vec(1e-40, 1e-40, 1e-40);

@@ -13,6 +13,7 @@ import { DEFAULT_RESERVED_KEYS } from './policy.js';
 import {
   type DistanceMetric,
   type ListPage,
+  MAX_SQUARED_NORM,
   MIN_SQUARED_NORM,
   type NamespacePage,
   type VectorMatch,
@@ -301,6 +302,12 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
     if (!Number.isFinite(squares)) {
       const at = values.findIndex((value) => !Number.isFinite(value));
       if (at >= 0) throw new InvalidInputError(`${where()} has a non-finite value at index ${at}.`);
+    }
+    // The SIMD kernel scores in float32: beyond this a dot product or distance could overflow.
+    if (squares > MAX_SQUARED_NORM) {
+      throw new InvalidInputError(
+        `${where()} has a norm above ~9.2e18 (|v|² > ${MAX_SQUARED_NORM.toExponential(2)}): its scores could overflow float32. Normalise it.`,
+      );
     }
     return squares;
   }

@@ -243,6 +243,7 @@ describe('createScopedVectorStore', () => {
     ['NaN', [{ id: 'a', values: [1, Number.NaN, 0] }], /non-finite/],
     ['a value beyond float32', [{ id: 'a', values: [1e39, 0, 0] }], /non-finite/],
     ['a zero vector', [{ id: 'a', values: [0, 0, 0] }], /zero \(or near-zero/],
+    ['a norm whose scores overflow float32', [{ id: 'a', values: [1e30, 1e30, 0] }], /overflow/],
     ['strings as values', [{ id: 'a', values: ['1', '0', '0'] }], /array of numbers/],
     ['an empty id', [{ id: '', values: [1, 0, 0] }], /1 to 512 printable ASCII/],
     ['a non-ASCII id', [{ id: 'dóc', values: [1, 0, 0] }], /printable ASCII/],

@@ -28,6 +28,7 @@ import { type ScopePolicy, SHARED_ID_SEPARATOR, type Visibility } from './policy
 import { assertScope, type Scope } from './scope.js';
 import { parseTenantKey, type Tenant, tenantKey } from './tenant.js';
 import {
+  MAX_SQUARED_NORM,
   MIN_SQUARED_NORM,
   type VectorRecord,
   type VectorStore,
@@ -583,6 +584,11 @@ export function createScopedVectorStore(options: ScopedVectorStoreOptions): Scop
       if (caps.metric === 'cosine' && squares < MIN_SQUARED_NORM) {
         throw new InvalidInputError(
           `${where} is a zero (or near-zero, |v| ≤ 1e-20) vector, which has no cosine similarity.`,
+        );
+      }
+      if (squares > MAX_SQUARED_NORM) {
+        throw new InvalidInputError(
+          `${where} has a norm above ~9.2e18 (|v|² > ${MAX_SQUARED_NORM.toExponential(2)}): its scores could overflow float32. Normalise it.`,
         );
       }
       return vector;

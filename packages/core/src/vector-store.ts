@@ -16,6 +16,14 @@ export function isHigherBetter(metric: DistanceMetric): boolean {
 /** Cosine needs |v| > 1e-20: below it, scores degenerate into Infinity or NaN. Such vectors are refused. */
 export const MIN_SQUARED_NORM = 1e-40;
 
+/**
+ * Largest squared norm a vector may have: a quarter of float32's largest value (|v| ≤ ~9.2e18).
+ * Then every dot product and squared distance of two vectors fits in float32, where stores and
+ * SIMD kernels compute them (|v·q| ≤ |v||q|, |v − q|² ≤ 2|v|² + 2|q|²); beyond it a score could
+ * overflow to Infinity or NaN. Such vectors are refused.
+ */
+export const MAX_SQUARED_NORM = 3.4028234663852886e38 / 4;
+
 export interface VectorRecord {
   readonly id: string;
   readonly values: Float32Array;
