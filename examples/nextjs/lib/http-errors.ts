@@ -13,16 +13,31 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
 }
 
-/** The response for an error: scoped-rag's typed errors keep their code and message. */
+/**
+ * The response for an error: scoped-rag's typed errors keep their code, and their message and
+ * details when the caller can act on them (4xx). A 5xx error's message may hold what the server
+ * saw (a failed query's SQL and parameters, a backend's answer): it goes to the log, and the
+ * client gets the code and a generic message.
+ */
 export function errorResponse(error: unknown): Response {
   if (ScopedRagError.isInstance(error)) {
+    const status = toHttpStatus(error);
+    if (status >= 500) {
+      console.error(error);
+      return json(
+        {
+          code: error.code,
+          message:
+            'A service the app depends on failed; try again. The server log has the details.',
+        } satisfies ErrorBody,
+        status,
+      );
+    }
     const body: ErrorBody = {
       code: error.code,
       message: error.message,
       ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}),
     };
-    const status = toHttpStatus(error);
-    if (status >= 500) console.error(error);
     return json(body, status);
   }
   if (error instanceof ConfigError) {

@@ -53,6 +53,34 @@ export function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T 
   });
 }
 
+/**
+ * The body as text, read chunk by chunk and abandoned past MAX_BODY_BYTES: a body sent without
+ * content-length (chunked) is never buffered beyond the limit.
+ */
+async function readText(request: Request): Promise<string> {
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new InvalidInputError('The request body is larger than 1 MB.');
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /** The JSON body of `request`, validated by `schema`. */
 export async function readJson<T>(
   request: Request,
@@ -66,10 +94,7 @@ export async function readJson<T>(
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES)
     throw new InvalidInputError('The request body is larger than 1 MB.');
-  const text = await request.text();
-  if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
-    throw new InvalidInputError('The request body is larger than 1 MB.');
-  }
+  const text = await readText(request);
   let body: unknown;
   try {
     body = JSON.parse(text);
