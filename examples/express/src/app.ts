@@ -90,11 +90,26 @@ export interface ErrorBody {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** The status and JSON body for an error: scoped-rag's typed errors keep their code and message. */
+/**
+ * The status and JSON body for an error: scoped-rag's typed errors keep their code, and their
+ * message and details when the caller can act on them (4xx). A 5xx error's message may hold what
+ * the server saw (a failed query's SQL and parameters): the log gets it, the client a generic one.
+ */
 export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (ScopedRagError.isInstance(error)) {
+    const status = toHttpStatus(error);
+    if (status >= 500) {
+      return {
+        status,
+        body: {
+          code: error.code,
+          message:
+            'A service the app depends on failed; try again. The server log has the details.',
+        },
+      };
+    }
     return {
-      status: toHttpStatus(error),
+      status,
       body: {
         code: error.code,
         message: error.message,

@@ -1,7 +1,9 @@
 // The JSON API over HTTP, on the embedded defaults: each development identity sees only its own
 // tenant, errors keep scoped-rag's codes and messages, and erasure is for admins.
+import { BackendUnavailableError, InvalidInputError } from '@scoped-rag/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NO_LLM_NOTE } from '../src/answer.js';
+import { errorResponse } from '../src/app.js';
 import { type DemoServer, startDemo } from './demo-server.js';
 
 const HANDBOOK = {
@@ -339,5 +341,22 @@ describe('the HTTP surface', () => {
     const script = await fetch(`${demo.url}/app.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
+  });
+});
+
+describe('errorResponse', () => {
+  it("answers a 5xx with its code and a generic message: the server's details stay in the log", () => {
+    const failed = errorResponse(
+      new BackendUnavailableError(
+        'putDocument failed in PostgreSQL: Failed query: insert into "scoped_rag_documents" … params: o_acme,secret',
+      ),
+    );
+    expect(failed.status).toBe(503);
+    expect(failed.body.code).toBe('BACKEND_UNAVAILABLE');
+    expect(JSON.stringify(failed.body)).not.toMatch(/scoped_rag_documents|secret|params/);
+    // A 4xx keeps its message: the caller can act on it.
+    expect(errorResponse(new InvalidInputError('"title" must not be empty.')).body.message).toBe(
+      '"title" must not be empty.',
+    );
   });
 });
