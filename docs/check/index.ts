@@ -72,6 +72,22 @@ export async function checkDocs(
     if (block.prelude && !['ts', 'sql'].includes(lang(block))) {
       problems.push({ at, message: 'prelude: applies to TypeScript and SQL blocks only' });
     }
+    // Ways a TypeScript block would escape the type-check silently: a nocheck comment, or a
+    // path the compiler skips (declaration files, under skipLibCheck) or does not check (.js).
+    if (lang(block) === 'ts') {
+      const text = [block.prelude?.value, block.code, block.epilogue?.value].join('\n');
+      if (/@ts-nocheck/.test(text)) {
+        problems.push({ at, message: '@ts-nocheck would leave the block unchecked' });
+      }
+      for (const path of [block.sourceFile?.value, block.location?.value]) {
+        if (path !== undefined && (!/\.(c|m)?tsx?$/.test(path) || /\.d\.(c|m)?ts$/.test(path))) {
+          problems.push({
+            at,
+            message: `file:/at: ${path} must be a .ts, .tsx, .mts or .cts file (not .d.ts): others are not type-checked`,
+          });
+        }
+      }
+    }
   }
   const typescript = blocks.filter((block) => TS_LANGS.has(block.lang));
   const shell = blocks.filter((block) => SHELL_LANGS.has(block.lang));

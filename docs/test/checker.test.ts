@@ -61,6 +61,16 @@ const broken: MarkdownFile = {
     fence, //                                                           44
     'no language', //                                                   45
     fence, //                                                           46
+    '', //                                                              47
+    `${fence}ts`, //                                                    48
+    '// @ts-nocheck', //                                                49
+    'const w: number = "nope";', //                                     50
+    fence, //                                                           51
+    '', //                                                              52
+    '<!-- at: docs/escape.d.ts -->', //                                 53
+    `${fence}ts`, //                                                    54
+    'const w: number = "nope";', //                                     55
+    fence, //                                                           56
   ].join('\n'),
 };
 
@@ -131,6 +141,11 @@ describe('the docs check fails on broken pages', () => {
     ['a language no rule checks', 'docs/fixture-broken.md:36: no rule checks yaml'],
     ['an unknown flag', 'docs/fixture-broken.md:40: unknown flag "runn"'],
     ['a block without a language', 'docs/fixture-broken.md:44: a code block needs a language'],
+    ['a block that turns the check off', 'docs/fixture-broken.md:48: @ts-nocheck'],
+    [
+      'a block placed where it is not checked',
+      'docs/fixture-broken.md:54: file:/at: docs/escape.d.ts',
+    ],
   ])('%s', (_, expected) => {
     expect(problems).toContain(expected);
   });
