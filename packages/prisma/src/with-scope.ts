@@ -306,11 +306,32 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
   }
 
   /**
+   * True when the foreign key between `model` and a related tenant model pairs their tenant
+   * columns, on whichever side it is declared: every related row is then in the same tenant.
+   */
+  function keyKeepsTenant(model: string, relation: RuntimeField): boolean {
+    const own = scoped.get(model);
+    const theirs = scoped.get(relation.type);
+    if (own === undefined || theirs === undefined) return false;
+    const pairs = (field: RuntimeField, from: string, to: string) => {
+      const index = field.fromFields?.indexOf(from) ?? -1;
+      return index >= 0 && field.toFields?.[index] === to;
+    };
+    if (relation.fromFields && relation.fromFields.length > 0) return pairs(relation, own, theirs);
+    const back = datamodel[relation.type]?.fields.find(
+      (field) =>
+        field !== relation &&
+        field.kind === 'object' &&
+        field.relationName === relation.relationName &&
+        field.type === model,
+    );
+    return back !== undefined && pairs(back, theirs, own);
+  }
+
+  /**
    * Refuses an orderBy whose order could depend on another tenant's rows: a count of related rows
-   * of a tenant model (withScope can't filter what Prisma counts for ordering), or a to-one
-   * relation to a tenant model whose foreign key does not pair this model's tenant column with the
-   * related model's (it can reach another tenant's row). This model's own fields, and related rows
-   * the key keeps in the tenant, order freely.
+   * of a tenant model, or a to-one relation to one, unless the foreign key pairs the two tenant
+   * columns (then every related row is this tenant's). This model's own fields order freely.
    */
   function checkOrderBy(model: string, orderBy: unknown, path: string): void {
     const relations = relationsOf(model);
@@ -322,21 +343,14 @@ export function withScope<C>(prisma: C, scope: Scope, options: WithScopeOptions)
         const at = `${path}.${name}`;
         checkModel(relation.type, `${at} orders by`);
         const theirs = scoped.get(relation.type);
-        if (theirs !== undefined && relation.isList) {
+        if (theirs !== undefined && !keyKeepsTenant(model, relation)) {
+          const own = scoped.get(model) ?? 'tenantKey';
           throw new UnsupportedError(
-            `${at}: ordering by a count of ${relation.type} rows would count other tenants' rows too. Select _count (withScope filters it) and sort the result.`,
+            relation.isList
+              ? `${at}: ordering by a count of ${relation.type} rows would count other tenants' rows too, because their foreign key does not include the tenant column. Select _count (withScope filters it) and sort the result, or make the key composite with the tenant column.`
+              : `${at}: the relation's foreign key does not include the tenant column, so the ${relation.type} row it orders by may be another tenant's. Make the key composite with the tenant column (@relation(fields: [${own}, …], references: [${theirs}, …])).`,
             { details: { model: relation.type } },
           );
-        }
-        if (theirs !== undefined) {
-          const own = scoped.get(model);
-          const index = own === undefined ? -1 : (relation.fromFields?.indexOf(own) ?? -1);
-          if (index < 0 || relation.toFields?.[index] !== theirs) {
-            throw new UnsupportedError(
-              `${at}: the relation's foreign key does not include the tenant column, so the ${relation.type} row it orders by may be another tenant's. Make the key composite with the tenant column (@relation(fields: [${own ?? 'tenantKey'}, …], references: [${theirs}, …])).`,
-              { details: { model: relation.type } },
-            );
-          }
         }
         if (!relation.isList) checkOrderBy(relation.type, value, at);
       }

@@ -155,10 +155,21 @@ describeDatabases('withScope', (database) => {
       } as never,
     });
     await acme.project.create({ data: { id: 'p2', name: 'a', createdBy: 'user_a' } as never });
-    // Another tenant's notes on a project id acme also uses: a count would include them.
-    await prisma.note.create({
-      data: { tenantKey: evilScope.tenantKey, body: 'evil', projectId: null },
-    });
+    // Another tenant's tasks pointing at acme's p2 (Task's key leaves out its tenant column):
+    // ordering acme's projects by their task count would rank by evil's rows.
+    for (const title of ['e1', 'e2']) {
+      await prisma.task.create({
+        data: {
+          tenantKey: evilScope.tenantKey,
+          title,
+          projectOrgId: acmeScope.tenantKey,
+          projectId: 'p2',
+        },
+      });
+    }
+    expect(
+      (await prisma.project.findMany({ orderBy: { tasks: { _count: 'desc' } } })).map((p) => p.id),
+    ).toEqual(['p2', 'p1']);
     // Own fields, and a to-one relation whose key pairs the tenant columns (Note → Project).
     expect(
       (await acme.project.findMany({ orderBy: [{ name: 'asc' }, { createdAt: 'desc' }] })).map(
@@ -168,10 +179,15 @@ describeDatabases('withScope', (database) => {
     expect(
       (await acme.note.findMany({ orderBy: { project: { name: 'desc' } } })).map((n) => n.body),
     ).toEqual(['x', 'y']);
-    // A count of related tenant rows, and a to-one relation whose key leaves out the tenant
-    // column (Task → Project), are refused at the top level, in includes and in groupings.
+    // A count of related rows whose key pairs the tenant columns (Project → Note) counts only
+    // this tenant's rows.
+    expect(
+      (await acme.project.findMany({ orderBy: { notes: { _count: 'desc' } } })).map((p) => p.id),
+    ).toEqual(['p1', 'p2']);
+    // A count of related rows, or a to-one relation, whose key leaves out the tenant column
+    // (Project → Task, Task → Project) is refused at the top level and in includes.
     for (const attempt of [
-      () => acme.project.findMany({ orderBy: { notes: { _count: 'desc' } } }),
+      () => acme.project.findMany({ orderBy: { tasks: { _count: 'desc' } } }),
       () => acme.task.findMany({ orderBy: { project: { name: 'asc' } } }),
       () => acme.task.findFirst({ orderBy: [{ title: 'asc' }, { project: { name: 'asc' } }] }),
       () =>
