@@ -224,6 +224,7 @@ export {
 export {
   type CreateThreadInput,
   createMemoryThreadStore,
+  eraseCutoff,
   type ListThreadsRequest,
   MESSAGE_ROLES,
   type MemoryThreadStoreOptions,
@@ -232,6 +233,7 @@ export {
   messageIdTaken,
   THREAD_LIMITS,
   type Thread,
+  type ThreadEraseUserOptions,
   type ThreadErasure,
   type ThreadMessage,
   type ThreadStore,

@@ -644,6 +644,38 @@ describe('createRag: lifecycle', () => {
     ).toEqual(['bo']);
   });
 
+  it('eraseMember and eraseUser with before spare threads created after it (a re-joined member)', async () => {
+    let clock = 1_000;
+    const threads = createMemoryThreadStore({ now: () => clock });
+    const rag = createRag({
+      policy,
+      vectors: createMemoryVectorStore({ dimensions: DIMS }),
+      documents: createMemoryDocumentStore(),
+      embedder: createLocalEmbedder({ dimensions: DIMS }),
+      threads,
+      tombstoneMs: 0,
+    });
+    const scope = rag.forIdentity(bob).scope;
+    await threads.createThread(scope, { id: 'before-leaving' });
+    const left = 2_000; // the membership ended
+    clock = 3_000; // re-joined, started a thread, and wrote in the old one
+    await threads.createThread(scope, { id: 'after-rejoining' });
+    await threads.appendMessages(scope, 'after-rejoining', [{ role: 'user', content: 'new' }]);
+    await threads.appendMessages(scope, 'before-leaving', [{ role: 'user', content: 'old' }]);
+    // The late retry of the membership-ended event; its verification pass uses the same cutoff.
+    expect(await rag.eraseMember('bob', 'acme', { before: left })).toMatchObject({
+      threads: 1,
+      messages: 1,
+      verified: true,
+    });
+    expect(await threads.getThread(scope, 'before-leaving')).toBeNull();
+    expect((await threads.listMessages(scope, 'after-rejoining')).items).toHaveLength(1);
+    expect(await rag.eraseUser('bob', { before: left })).toMatchObject({ threads: 0 });
+    expect(await threads.getThread(scope, 'after-rejoining')).not.toBeNull();
+    expect(await rag.eraseMember('bob', 'acme')).toMatchObject({ threads: 1, messages: 1 });
+    expect(await threads.getThread(scope, 'after-rejoining')).toBeNull();
+  });
+
   it('refuses ingests from sessions of an erased tenant for tombstoneMs', async () => {
     const rag = createRag({
       policy,

@@ -1330,6 +1330,11 @@ export function createRag<Credential = Request>(
     ...(before !== undefined ? { before } : {}),
   });
 
+  // Threads are cut off by the caller's `before` only: without it every thread goes (the thread
+  // store's clock need not agree with this process's).
+  const threadCutoff = (options: RagLifecycleOptions) =>
+    options.before !== undefined ? { before: options.before } : {};
+
   async function eraseTenant(
     tenant: Tenant,
     options: RagLifecycleOptions = {},
@@ -1382,7 +1387,8 @@ export function createRag<Credential = Request>(
     if (threads) {
       const own = await eraseVerified(
         `user ${userId}'s threads`,
-        () => threads.eraseUser(userId),
+        // The same cutoff on the follow-up pass: threads created after it are not "left behind".
+        () => threads.eraseUser(userId, threadCutoff(options)),
         threadCount,
       );
       const rest = await eraseVerified(
@@ -1419,7 +1425,7 @@ export function createRag<Credential = Request>(
     const t = threads
       ? await eraseVerified(
           `member ${userId}'s threads in ${key}`,
-          () => threads.eraseUser(userId, { tenantKey: key }),
+          () => threads.eraseUser(userId, { tenantKey: key, ...threadCutoff(options) }),
           threadCount,
         )
       : null;

@@ -78,6 +78,29 @@ export interface ThreadErasure {
   readonly messages: number;
 }
 
+export interface ThreadEraseUserOptions {
+  /** Only this tenant. Default: every tenant. */
+  readonly tenantKey?: string;
+  /**
+   * Only threads created at or before this time (ms since the epoch). Default: every thread.
+   * INVALID_INPUT unless a number that is a valid time.
+   */
+  readonly before?: number;
+}
+
+/**
+ * Validates `eraseUser`'s `before` and returns it as a Date, or undefined when absent (for
+ * adapter authors).
+ */
+export function eraseCutoff(before: number | undefined): Date | undefined {
+  if (before === undefined) return undefined;
+  const at = typeof before === 'number' ? new Date(before) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) {
+    throw new InvalidInputError('before must be a time in ms since the epoch.');
+  }
+  return at;
+}
+
 /**
  * Every method takes a Scope and sees only the threads the scope's user created in the scope's
  * tenant; ids are per tenant. The lifecycle methods take no Scope: call them from a verified
@@ -104,8 +127,13 @@ export interface ThreadStore {
   listMessages(scope: Scope, threadId: string, request?: PageRequest): Promise<Page<ThreadMessage>>;
   /** Lifecycle: deletes every thread and message of a tenant. */
   eraseTenant(tenant: { readonly tenantKey: string }): Promise<ThreadErasure>;
-  /** Lifecycle: deletes a user's threads in one tenant or in all. */
-  eraseUser(userId: string, options?: { readonly tenantKey?: string }): Promise<ThreadErasure>;
+  /**
+   * Lifecycle: deletes a user's threads (and their messages) in one tenant or in all. With
+   * `before` (ms since the epoch), only the threads *created* at or before it: a late retry of a
+   * membership-ended event spares the threads the user started after re-joining, and still erases
+   * an older thread the user appended to since (its earlier messages are the former member's).
+   */
+  eraseUser(userId: string, options?: ThreadEraseUserOptions): Promise<ThreadErasure>;
 }
 
 export const THREAD_LIMITS = Object.freeze({
@@ -376,12 +404,14 @@ export function createMemoryThreadStore(options: MemoryThreadStoreOptions = {}):
 
     async eraseUser(userId, eraseOptions = {}) {
       checkUserId(userId);
+      const before = eraseCutoff(eraseOptions.before)?.getTime();
       let threads = 0;
       let messages = 0;
       for (const [tenantKey, rows] of tenants) {
         if (eraseOptions.tenantKey !== undefined && tenantKey !== eraseOptions.tenantKey) continue;
         for (const [id, row] of rows) {
           if (row.thread.ownerId !== userId) continue;
+          if (before !== undefined && Date.parse(row.thread.createdAt) > before) continue;
           threads += 1;
           messages += row.messages.length;
           rows.delete(id);

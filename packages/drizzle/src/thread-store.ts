@@ -4,6 +4,7 @@ import {
   checkId,
   checkUserId,
   decodeCursor,
+  eraseCutoff,
   InvalidInputError,
   keysetPage,
   messageIdTaken,
@@ -18,7 +19,7 @@ import {
   validateMessages,
   validateThreadInput,
 } from '@scoped-rag/core';
-import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { monotonicClock } from './document-store.js';
 import { messages, threads } from './schema.js';
 import {
@@ -287,10 +288,12 @@ export function createDrizzleThreadStore(options: DrizzleThreadStoreOptions): Th
         eraseOptions.tenantKey === undefined
           ? undefined
           : checkId(eraseOptions.tenantKey, 'A tenant key', 256);
+      const before = eraseCutoff(eraseOptions.before);
       return asLifecycle(db, 'eraseUser', async (tx) => {
         const theirs = and(
           eq(threads.ownerId, toDbUser(userId)),
           tenantKey === undefined ? undefined : eq(threads.tenantKey, tenantKey),
+          before === undefined ? undefined : lte(threads.createdAt, before),
         );
         const [counted] = await tx
           .select({ n: sql<number>`count(*)::int` })

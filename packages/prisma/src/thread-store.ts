@@ -4,6 +4,7 @@ import {
   checkId,
   checkUserId,
   decodeCursor,
+  eraseCutoff,
   InvalidInputError,
   keysetPage,
   type MessageRole,
@@ -256,10 +257,12 @@ export function createPrismaThreadStore(options: PrismaThreadStoreOptions): Thre
         eraseOptions.tenantKey === undefined
           ? undefined
           : checkId(eraseOptions.tenantKey, 'A tenant key', 256);
+      const before = eraseCutoff(eraseOptions.before);
       return asLifecycle(runner, 'eraseUser', async (tx) => {
         const theirs = {
           ownerId: toDbUser(userId),
           ...(tenantKey === undefined ? {} : { tenantKey }),
+          ...(before === undefined ? {} : { createdAt: { lte: before } }),
         };
         const messages = await tx.scopedRagMessage.deleteMany({ where: { thread: theirs } });
         const threads = await tx.scopedRagThread.deleteMany({ where: theirs });

@@ -784,7 +784,7 @@ type ThreadOp =
   | { t: 'append'; a: number; id: string; count: number }
   | { t: 'messages'; a: number; id: string; limit: number }
   | { t: 'eraseTenant'; a: number }
-  | { t: 'eraseUser'; a: number; everywhere: boolean };
+  | { t: 'eraseUser'; a: number; everywhere: boolean; cutoff: 'none' | 'past' | 'future' };
 
 function threadOpArb(actors: number): fc.Arbitrary<ThreadOp> {
   const a = fc.nat({ max: actors - 1 });
@@ -841,7 +841,13 @@ function threadOpArb(actors: number): fc.Arbitrary<ThreadOp> {
     { weight: 1, arbitrary: fc.record({ t: fc.constant('eraseTenant' as const), a }) },
     {
       weight: 1,
-      arbitrary: fc.record({ t: fc.constant('eraseUser' as const), a, everywhere: fc.boolean() }),
+      arbitrary: fc.record({
+        t: fc.constant('eraseUser' as const),
+        a,
+        everywhere: fc.boolean(),
+        // The store's clock and the model's differ: cutoffs before or after every thread.
+        cutoff: fc.constantFrom('none' as const, 'past' as const, 'future' as const),
+      }),
     },
   );
 }
@@ -990,6 +996,59 @@ export function describeThreadStoreConformance(
       expect(await store.getThread(mallory, 'm')).not.toBeNull();
     });
 
+    it('lifecycle: eraseUser with before erases only threads created at or before it', async () => {
+      const store = await makeStore();
+      const { alice, bob, alicePersonal } = fixtures();
+      const old = await store.createThread(alice, { id: 'old' });
+      await store.createThread(bob, { id: 'bobs' });
+      const home = await store.createThread(alicePersonal, { id: 'home' });
+      const cutoff = Date.parse(home.createdAt); // the latest of the three
+      // The store's clock moves past the cutoff (it may be coarser than Date.now).
+      let late = await store.createThread(alice, { id: 'late' });
+      for (let i = 0; Date.parse(late.createdAt) <= cutoff; i++) {
+        if (i > 200) throw new Error('The store clock did not advance.');
+        await store.deleteThread(alice, 'late');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        late = await store.createThread(alice, { id: 'late' });
+      }
+      await store.appendMessages(alice, 'late', [{ role: 'user', content: 'new membership' }]);
+      // Appended after the cutoff: updated later, still created before it.
+      await store.appendMessages(alice, 'old', [
+        { role: 'user', content: '1' },
+        { role: 'assistant', content: '2' },
+      ]);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '0' as never, 1e20]) {
+        await expectCode(
+          store.eraseUser('user_alice', { tenantKey: alice.tenantKey, before: bad }),
+          'INVALID_INPUT',
+        );
+      }
+      expect(await store.getThread(alice, 'old')).not.toBeNull();
+      expect(
+        await store.eraseUser('user_alice', {
+          tenantKey: alice.tenantKey,
+          before: Date.parse(old.createdAt) - 1,
+        }),
+      ).toEqual({ threads: 0, messages: 0 });
+      expect(
+        await store.eraseUser('user_alice', { tenantKey: alice.tenantKey, before: cutoff }),
+      ).toEqual({ threads: 1, messages: 2 });
+      expect(await store.getThread(alice, 'old')).toBeNull();
+      expect((await store.listMessages(alice, 'late')).items.map((m) => m.content)).toEqual([
+        'new membership',
+      ]);
+      expect(await store.getThread(bob, 'bobs')).not.toBeNull();
+      expect(await store.getThread(alicePersonal, 'home')).not.toBeNull();
+      // Everywhere: the personal thread (created before the cutoff) goes, the later one stays.
+      expect(await store.eraseUser('user_alice', { before: cutoff })).toEqual({
+        threads: 1,
+        messages: 0,
+      });
+      expect(await store.getThread(alicePersonal, 'home')).toBeNull();
+      expect((await store.listThreads(alice)).items.map((t) => t.id)).toEqual(['late']);
+      expect(await store.getThread(bob, 'bobs')).not.toBeNull();
+    });
+
     it(
       `${attackRuns} × ${operationsPerRun} interleaved operations of many tenants agree with the model and never leak`,
       async () => {
@@ -1040,6 +1099,9 @@ export async function attackThreadStore(
   );
   return operations;
 }
+
+// Before every thread, and after every thread yet far from the end of PostgreSQL's timestamps.
+const CUTOFFS = { past: 0, future: Date.UTC(3000, 0, 1) } as const;
 
 async function threadStep(
   op: ThreadOp,
@@ -1110,7 +1172,10 @@ async function threadStep(
       return;
     case 'eraseUser':
       await both((s) =>
-        s.eraseUser(actor.identity.userId, op.everywhere ? {} : { tenantKey: scope.tenantKey }),
+        s.eraseUser(actor.identity.userId, {
+          ...(op.everywhere ? {} : { tenantKey: scope.tenantKey }),
+          ...(op.cutoff === 'none' ? {} : { before: CUTOFFS[op.cutoff] }),
+        }),
       );
       return;
   }
