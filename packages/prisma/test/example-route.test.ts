@@ -25,6 +25,8 @@ const signedIn = (userId: string, orgId: string | null) => ({
   sessionClaims: {
     sub: userId,
     sid: `sess_${userId}`,
+    // The origin the browser session was minted for: the example's resolver requires it.
+    azp: 'http://localhost:3000',
     v: 2,
     ...(orgId ? { o: { id: orgId, rol: 'member', slg: orgId } } : {}),
   },
