@@ -5,7 +5,7 @@ import { compileFilter, type FilterExpression } from './filter.js';
 import {
   createScoringKernel,
   growScoringKernel,
-  MAX_KERNEL_BYTES,
+  maxKernelRows,
   type ScoringKernel,
 } from './kernels/scores.js';
 import type { Metadata } from './metadata.js';
@@ -137,6 +137,25 @@ function squaredDistance(
     s0 += d * d;
   }
   return s0 + s1 + s2 + s3;
+}
+
+/** A kernel's scores for `rows` rows from byte `data`: squared distances, or dot products. */
+function scoreRows(
+  metric: DistanceMetric,
+  kernel: ScoringKernel,
+  data: number,
+  query: number,
+  out: number,
+  rows: number,
+  dims: number,
+): void {
+  if (metric === 'euclidean') kernel.sqdist(data, query, out, rows, dims);
+  else kernel.dot(data, query, out, rows, dims);
+}
+
+/** The key the top k ranks by (higher is better) from a kernel's raw score of a row. */
+function rankKey(metric: DistanceMetric, raw: number, inverseNorm: number): number {
+  return metric === 'euclidean' ? -raw : metric === 'cosine' ? raw * inverseNorm : raw;
 }
 
 /** Rows sampled to estimate how many rows of a partition a filter keeps. */
@@ -321,8 +340,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
   }
 
   let kernels = 0;
-  /** Most rows one kernel's memory holds (rows, the query and a score per row). */
-  const kernelRowLimit = Math.floor((MAX_KERNEL_BYTES / 4 - dimensions) / (dimensions + 1));
+  const kernelRowLimit = maxKernelRows(dimensions);
   // Row storage for `capacity` rows: in a SIMD kernel's memory for partitions big enough to gain
   // from it (each kernel has its own memory; the runtime allows a few thousand), else plain.
   function allocate(capacity: number): { data: Float32Array; kernel: ScoringKernel | null } {
@@ -555,16 +573,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
             const rowBytes = dimensions * 4;
             for (let slot = 0; slot < partition.length; slot++) {
               if (ids[slot] === undefined || !predicate(metadata[slot]!)) continue;
-              if (metric === 'euclidean')
-                kernel.sqdist(slot * rowBytes, queryAt, scoresAt, 1, dimensions);
-              else kernel.dot(slot * rowBytes, queryAt, scoresAt, 1, dimensions);
-              const raw = score[0]!;
-              const key =
-                metric === 'euclidean'
-                  ? -raw
-                  : metric === 'cosine'
-                    ? raw * inverseNorms[slot]!
-                    : raw;
+              scoreRows(metric, kernel, slot * rowBytes, queryAt, scoresAt, 1, dimensions);
+              const key = rankKey(metric, score[0]!, inverseNorms[slot]!);
               if (key >= best.floor) best.push(key, base + slot);
             }
             base += partition.length;
@@ -572,15 +582,11 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Vect
           }
           // Score every row with SIMD in one call, then filter only the rows that could enter the
           // top k: cheaper than scoring row by row when many rows pass.
-          if (metric === 'euclidean')
-            kernel.sqdist(0, queryAt, scoresAt, partition.length, dimensions);
-          else kernel.dot(0, queryAt, scoresAt, partition.length, dimensions);
+          scoreRows(metric, kernel, 0, queryAt, scoresAt, partition.length, dimensions);
           const scores = new Float32Array(kernel.memory.buffer, scoresAt, partition.length);
           for (let slot = 0; slot < partition.length; slot++) {
             if (ids[slot] === undefined) continue;
-            const raw = scores[slot]!;
-            const key =
-              metric === 'euclidean' ? -raw : metric === 'cosine' ? raw * inverseNorms[slot]! : raw;
+            const key = rankKey(metric, scores[slot]!, inverseNorms[slot]!);
             if (key < best.floor) continue;
             if (predicate !== null && !predicate(metadata[slot]!)) continue;
             best.push(key, base + slot);

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createScoringKernel, growScoringKernel, scoringModule } from './scores.js';
+import {
+  createScoringKernel,
+  growScoringKernel,
+  kernelBytes,
+  MAX_KERNEL_BYTES,
+  maxKernelRows,
+  scoringModule,
+} from './scores.js';
 
 function naive(kind: 'dot' | 'sqdist', rows: number[][], query: number[]): number[] {
   return rows.map((row) =>
@@ -80,6 +87,15 @@ describe('WASM SIMD scoring kernels', () => {
       expect(grown.length).toBeGreaterThanOrEqual(100_000 * 4);
       expect(Array.from(grown.subarray(0, 4))).toEqual([1, 2, 3, 4]);
       expect(growScoringKernel(kernel, 2 ** 29, 2)).toBe(false);
+    },
+  );
+
+  it.each([1, 3, 384, 1536, 3072, 20_000])(
+    'maxKernelRows(%i) is the largest capacity that fits one kernel',
+    (dims) => {
+      const rows = maxKernelRows(dims);
+      expect(kernelBytes(rows, dims)).toBeLessThanOrEqual(MAX_KERNEL_BYTES);
+      expect(kernelBytes(rows + 1, dims)).toBeGreaterThan(MAX_KERNEL_BYTES);
     },
   );
 

@@ -68,6 +68,11 @@ export function kernelBytes(capacity: number, dims: number): number {
   return (capacity * dims + dims + capacity) * 4;
 }
 
+/** Most rows one kernel's memory holds: the largest capacity `kernelBytes` keeps within MAX_KERNEL_BYTES. */
+export function maxKernelRows(dims: number): number {
+  return Math.floor((MAX_KERNEL_BYTES / 4 - dims) / (dims + 1));
+}
+
 /**
  * A kernel with its own memory sized for `capacity` rows, or null (no SIMD, too large, or the
  * runtime refused the memory). The memory is shared where the runtime allows it (Node, Deno, Bun,
